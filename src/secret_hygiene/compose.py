@@ -1,0 +1,298 @@
+"""The compose model: which files are compose files, and what a file says about secrets.
+
+Paths follow Compose: a secret's `file:` and an `env_file` resolve from the compose file's
+folder; a short-syntax grant of secret N mounts it at /run/secrets/N; a relative long-syntax
+`target` resolves under /run/secrets/; /var/run is /run.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from .manifest import Manifest
+from .sources import glob_match
+from .text import interpolation
+from .yamlsafe import Document, Node
+
+COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.\-_][\w.\-]*)?\.ya?ml$", re.IGNORECASE)
+SECRETS_DIR = "/run/secrets"
+
+
+def is_compose_name(path: str) -> bool:
+    return bool(COMPOSE_NAME.match(PurePosixPath(path).name))
+
+
+def compose_file_env(environ: Mapping[str, str], dotenv: dict[str, str]) -> list[str]:
+    """The files COMPOSE_FILE names (shell first, then the project .env), as Compose splits it."""
+    value = environ.get("COMPOSE_FILE") or dotenv.get("COMPOSE_FILE")
+    if not value:
+        return []
+    separator = environ.get("COMPOSE_PATH_SEPARATOR") or dotenv.get("COMPOSE_PATH_SEPARATOR") \
+        or os.pathsep
+    return [p.strip() for p in value.split(separator) if p.strip()]
+
+
+def discover(paths: list[str], manifest: Manifest, environ: Mapping[str, str],
+             dotenv: dict[str, str]) -> list[str]:
+    """Compose files in the listing: by name, the manifest's lists, and COMPOSE_FILE."""
+    listed = set(paths)
+    found = {p for p in paths if is_compose_name(p)}
+    wanted = [*manifest.policy.production_compose, *manifest.policy.compose_files,
+              *compose_file_env(environ, dotenv)]
+    for pattern in wanted:
+        normal = normalise_path(pattern)
+        if normal in listed:
+            found.add(normal)
+        else:
+            found.update(p for p in paths if glob_match(p, normal))
+    return sorted(found)
+
+
+def normalise_path(path: str) -> str:
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    return normal[2:] if normal.startswith("./") else normal
+
+
+def is_production(path: str, manifest: Manifest) -> bool:
+    return any(normalise_path(p) == path or glob_match(path, normalise_path(p))
+               for p in manifest.policy.production_compose)
+
+
+@dataclass
+class EnvEntry:
+    name: str
+    value: str | None  # None: passed through from the environment (`- NAME` or `NAME:`)
+    line: int
+    column: int  # where the value starts (the key's column when there is no value)
+    list_form: bool
+    node: Node  # the scalar holding the value (list item) or the value node (mapping)
+    key: Node | None = None
+
+
+@dataclass
+class Grant:
+    source: str
+    target: str  # absolute path in the container
+    node: Node
+    long_form: bool
+    mode: Node | None = None
+
+
+@dataclass
+class EnvFile:
+    path: str  # as written
+    resolved: str  # repository-relative
+    required: bool
+    node: Node
+
+
+@dataclass
+class Service:
+    name: str
+    key: Node
+    node: Node
+    image: str | None = None
+    environment: list[EnvEntry] = field(default_factory=list)
+    env_files: list[EnvFile] = field(default_factory=list)
+    secrets: list[Grant] = field(default_factory=list)
+    build_secrets: list[Grant] = field(default_factory=list)
+    volume_targets: set[str] = field(default_factory=set)
+
+    def env(self, name: str) -> EnvEntry | None:
+        for entry in self.environment:
+            if entry.name == name:
+                return entry
+        return None
+
+    def mount_targets(self) -> dict[str, str]:
+        """Container path -> secret name, for every granted secret."""
+        return {grant.target: grant.source for grant in self.secrets}
+
+
+@dataclass
+class TopSecret:
+    name: str
+    key: Node
+    node: Node
+
+    def field(self, name: str) -> Node | None:
+        return self.node.get(name) if self.node.is_map else None
+
+
+@dataclass
+class ComposeFile:
+    path: str
+    document: Document
+    root: Node
+    services: dict[str, Service] = field(default_factory=dict)
+    secrets: dict[str, TopSecret] = field(default_factory=dict)
+    problems: list[tuple[Node, str]] = field(default_factory=list)
+
+    @property
+    def directory(self) -> str:
+        parent = posixpath.dirname(self.path)
+        return parent
+
+    def resolve(self, relative: str) -> str:
+        """A path written in this file, relative to the repository root (may start with ..)."""
+        if relative.startswith("~"):
+            return relative
+        if posixpath.isabs(relative):
+            return relative
+        return posixpath.normpath(posixpath.join(self.directory or ".", relative))
+
+
+def mount_path(target: str) -> str:
+    """Normalise a container path: /var/run is /run, relative targets live in /run/secrets."""
+    if not target.startswith("/"):
+        target = f"{SECRETS_DIR}/{target}"
+    target = posixpath.normpath(target)
+    if target == "/var/run" or target.startswith("/var/run/"):
+        target = target[4:]
+    return target
+
+
+def evaluate(text: str) -> str | None:
+    """The value of an interpolated string when it does not depend on the environment (only
+    defaults); None when it does."""
+    parts = interpolation.parse(text)
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, interpolation.Literal):
+            out.append(part.text)
+        elif isinstance(part, interpolation.Reference) and part.is_fallback \
+                and not interpolation.references(part.operand):
+            out.append(part.operand_text())
+        else:
+            return None
+    return "".join(out)
+
+
+def parse(path: str, document: Document) -> ComposeFile | str:
+    """The compose model of one file, or why the file is not a compose file Compose accepts."""
+    root = document.root
+    if root is None:
+        return "file is empty"
+    if not root.is_map:
+        return "top level is not a mapping"
+    model = ComposeFile(path, document, root)
+    services = root.get("services")
+    if services is not None and not services.is_null:
+        if not services.is_map:
+            return "'services' is not a mapping"
+        for key, node in services.entries():
+            if not node.is_map:
+                model.problems.append((node, f"service '{key.value}' is not a mapping"))
+                continue
+            model.services[key.value] = _service(model, key, node)
+    secrets = root.get("secrets")
+    if secrets is not None and not secrets.is_null:
+        if not secrets.is_map:
+            return "top-level 'secrets' is not a mapping"
+        for key, node in secrets.entries():
+            model.secrets[key.value] = TopSecret(key.value, key, node)
+    return model
+
+
+def _service(model: ComposeFile, key: Node, node: Node) -> Service:
+    service = Service(key.value, key, node)
+    image = node.get("image")
+    service.image = image.text() if image is not None else None
+    environment = node.get("environment")
+    if environment is not None:
+        service.environment = environment_entries(environment)
+    env_file = node.get("env_file")
+    if env_file is not None:
+        service.env_files = _env_files(model, env_file)
+    grants = node.get("secrets")
+    if grants is not None and grants.is_seq:
+        service.secrets = [g for g in (_grant(item) for item in grants.items) if g]
+    build = node.get("build")
+    if build is not None and build.is_map:
+        build_grants = build.get("secrets")
+        if build_grants is not None and build_grants.is_seq:
+            service.build_secrets = [g for g in (_grant(item, build=True)
+                                                 for item in build_grants.items) if g]
+    volumes = node.get("volumes")
+    if volumes is not None and volumes.is_seq:
+        for item in volumes.items:
+            target = _volume_target(item)
+            if target:
+                service.volume_targets.add(mount_path(target))
+    return service
+
+
+def environment_entries(node: Node) -> list[EnvEntry]:
+    entries: list[EnvEntry] = []
+    if node.is_map:
+        for key, value in node.entries():
+            text = value.text() if value.is_scalar else None
+            column = value.column + (1 if value.style in ('"', "'") else 0)
+            if text is None:
+                entries.append(EnvEntry(key.value, None, key.line, key.column, False, value,
+                                        key))
+            else:
+                entries.append(EnvEntry(key.value, text, value.line, column, False, value,
+                                        key))
+    elif node.is_seq:
+        for item in node.items:
+            text = item.text()
+            if text is None:
+                continue
+            name, sep, value = text.partition("=")
+            base = item.column + (1 if item.style in ('"', "'") else 0)
+            if sep:
+                entries.append(EnvEntry(name, value, item.line, base + len(name) + 1, True,
+                                        item))
+            else:
+                entries.append(EnvEntry(name, None, item.line, base, True, item))
+    return entries
+
+
+def _env_files(model: ComposeFile, node: Node) -> list[EnvFile]:
+    items = node.items if node.is_seq else [node]
+    files: list[EnvFile] = []
+    for item in items:
+        if item.is_scalar and item.text():
+            path = item.value
+            files.append(EnvFile(path, model.resolve(path), True, item))
+        elif item.is_map:
+            path_node = item.get("path")
+            if path_node is None or not path_node.text():
+                continue
+            required = item.get("required")
+            is_required = not (required is not None and required.value.lower() == "false")
+            files.append(EnvFile(path_node.value, model.resolve(path_node.value), is_required,
+                                 path_node))
+    return files
+
+
+def _grant(item: Node, build: bool = False) -> Grant | None:
+    if item.is_scalar and item.text():
+        return Grant(item.value, mount_path(item.value), item, False)
+    if item.is_map:
+        source = item.get("source")
+        if source is None or not source.text():
+            return None
+        target = item.get("target")
+        target_text = target.text() if target is not None else None
+        path = target_text if build else mount_path(target_text or source.value)
+        return Grant(source.value, path or source.value, item, True, item.get("mode"))
+    return None
+
+
+def _volume_target(item: Node) -> str | None:
+    if item.is_scalar and item.text():
+        parts = item.value.split(":")
+        if len(parts) >= 2:
+            return parts[1]
+        return parts[0] if parts[0].startswith("/") else None
+    if item.is_map:
+        target = item.get("target")
+        return target.text() if target is not None else None
+    return None

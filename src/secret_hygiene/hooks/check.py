@@ -1,0 +1,15 @@
+"""pre-commit hook: all static checks on the files pre-commit passes, plus the cheap repository checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(["check"], argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

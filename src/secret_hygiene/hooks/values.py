@@ -1,0 +1,15 @@
+"""pre-commit hook: SH1xx value checks (hardcoded secrets, literal fallbacks) on the passed files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from . import run
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return run(["check", "--select", "SH1"], argv)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,578 @@
+"""SH3xx: secret wiring in compose files, judged the way Docker Compose behaves.
+
+Each compose file is checked on its own. A finding points at the line that holds the problem.
+"""
+
+from __future__ import annotations
+
+import difflib
+import posixpath
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..compose import (
+    SECRETS_DIR,
+    ComposeFile,
+    EnvEntry,
+    Grant,
+    Service,
+    TopSecret,
+    environment_entries,
+    evaluate,
+    is_production,
+    mount_path,
+)
+from ..findings import Finding, Severity
+from ..manifest import Manifest, SecretSpec
+from ..repo import IgnoreMatch
+from ..text import interpolation
+from ..text.names import file_variable_target, is_file_variable, is_secret_like
+from ..text.placeholders import is_placeholder
+from ..yamlsafe import Node
+from .catalogue import get
+
+# The `_FILE` variables each official image's entrypoint reads (docker-library entrypoints).
+MYSQL_FILE_VARS = frozenset({"MYSQL_ROOT_HOST", "MYSQL_DATABASE", "MYSQL_USER",
+                             "MYSQL_PASSWORD", "MYSQL_ROOT_PASSWORD"})
+IMAGE_FILE_VARIABLES: dict[str, tuple[frozenset[str], bool]] = {
+    "postgres": (frozenset({"POSTGRES_PASSWORD", "POSTGRES_USER", "POSTGRES_DB",
+                            "POSTGRES_INITDB_ARGS"}), True),
+    "mysql": (MYSQL_FILE_VARS, True),
+    "mariadb": (MYSQL_FILE_VARS | {v.replace("MYSQL_", "MARIADB_") for v in MYSQL_FILE_VARS}
+                | {"MARIADB_PASSWORD_HASH", "MARIADB_ROOT_PASSWORD_HASH",
+                   "MARIADB_REPLICATION_USER", "MARIADB_REPLICATION_PASSWORD",
+                   "MARIADB_REPLICATION_PASSWORD_HASH", "MARIADB_MASTER_HOST",
+                   "MARIADB_MASTER_PORT", "MARIADB_USER_HOST"}, True),
+    "mongo": (frozenset({"MONGO_INITDB_ROOT_USERNAME", "MONGO_INITDB_ROOT_PASSWORD"}), True),
+    "wordpress": (frozenset({f"WORDPRESS_{n}" for n in (
+        "DB_HOST", "DB_USER", "DB_PASSWORD", "DB_NAME", "DB_CHARSET", "DB_COLLATE",
+        "TABLE_PREFIX", "DEBUG", "AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY",
+        "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT", "CONFIG_EXTRA")}),
+        False),
+    "redis": (frozenset(), False),
+}
+
+
+@dataclass
+class ComposeContext:
+    manifest: Manifest
+    root: Path
+    selected: set[str]
+    tracked: set[str] | None  # None when there is no git repository
+    ignore: dict[str, IgnoreMatch] = field(default_factory=dict)
+    read_text: Callable[[str], str | None] = lambda path: None
+
+
+def image_repository(image: str | None) -> str | None:
+    """`docker.io/library/postgres:16@sha256:...` -> `postgres` (official images only)."""
+    if not image or "$" in image:
+        return None
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        name = name[: len(name) - len(last)] + last.split(":", 1)[0]
+    for prefix in ("docker.io/", "index.docker.io/", "registry-1.docker.io/"):
+        if name.startswith(prefix):
+            name = name[len(prefix):]
+    if name.startswith("library/"):
+        name = name[len("library/"):]
+    return name if "/" not in name else None
+
+
+class _Emitter:
+    def __init__(self, compose: ComposeFile, context: ComposeContext) -> None:
+        self.compose = compose
+        self.context = context
+        self.findings: list[Finding] = []
+
+    def __call__(self, rule_id: str, node: Node | None, message: str, hint: str, *,
+                 subject: str, severity: Severity | None = None, line: int | None = None,
+                 column: int | None = None) -> None:
+        if rule_id not in self.context.selected:
+            return
+        rule = get(rule_id)
+        self.findings.append(Finding(
+            rule.id, severity or rule.severity, self.compose.path,
+            line if line is not None else (node.line if node else None),
+            column if column is not None else (node.column if node else None),
+            message, hint, subject=f"{rule_id}:{subject}"))
+
+
+def check_compose(compose: ComposeFile, context: ComposeContext) -> list[Finding]:
+    emit = _Emitter(compose, context)
+    for duplicate in compose.document.duplicates:
+        emit("SH321", None, f"duplicate key '{duplicate.key}' (first at line "
+             f"{duplicate.first_line}); Compose rejects the file",
+             "remove one of the two keys", subject=f"dup:{duplicate.key}:{duplicate.first_line}",
+             line=duplicate.line, column=duplicate.column)
+    for node, problem in compose.problems:
+        emit("SH310", node, problem, "fix the compose file", subject=f"shape:{problem}")
+    granted: set[str] = set()
+    for service in compose.services.values():
+        granted.update(g.source for g in service.secrets)
+        granted.update(g.source for g in service.build_secrets)
+        _undeclared(emit, compose, service)
+        _file_variables(emit, service)
+        _list_quotes(emit, service)
+        _exposed_in_config(emit, service, context.manifest)
+        _interpolation(emit, service, context.manifest)
+        _image_conventions(emit, service)
+        _modes_and_targets(emit, service)
+        _env_files(emit, service, context)
+        if is_production(compose.path, context.manifest):
+            _plain_env_in_production(emit, service, context.manifest)
+    _declared(emit, compose, granted, context)
+    _coverage(emit, compose, context.manifest)
+    return emit.findings
+
+
+def _undeclared(emit: _Emitter, compose: ComposeFile, service: Service) -> None:
+    for grant, kind in [*((g, "secret") for g in service.secrets),
+                        *((g, "build secret") for g in service.build_secrets)]:
+        if grant.source not in compose.secrets:
+            emit("SH301", grant.node,
+                 f"service {service.name} uses {kind} {grant.source}, which is not declared "
+                 "under the top-level secrets",
+                 f"declare it: secrets: {{{grant.source}: {{file: ./secrets/{grant.source}.txt}}}}"
+                 " (Compose refuses the file until then)",
+                 subject=f"{service.name}:{grant.source}")
+
+
+def _declared(emit: _Emitter, compose: ComposeFile, granted: set[str],
+              context: ComposeContext) -> None:
+    manifest = context.manifest
+    for name, secret in compose.secrets.items():
+        spec = manifest.by_docker_secret(name)
+        external = secret.field("external")
+        if name not in granted:
+            severity = Severity.WARNING if spec else Severity.INFO
+            needed = f" (the manifest's {spec.name})" if spec else ""
+            emit("SH302", secret.key, f"secret {name}{needed} is declared but granted to no "
+                 "service", "add it to the secrets: list of the services that need it, or "
+                 "remove the declaration", subject=name, severity=severity)
+        _secret_source(emit, compose, secret, context)
+        if external is not None and external.value.lower() not in ("false", ""):
+            others = [k.value for k, _ in secret.node.entries()
+                      if k.value not in ("external", "name") and not k.value.startswith("x-")]
+            if others:
+                emit("SH316", external, f"secret {name} is external but also sets "
+                     f"{', '.join(others)}; Compose rejects external with other keys",
+                     "keep only external (and name), or drop external",
+                     subject=f"{name}:external-keys", severity=Severity.ERROR)
+            else:
+                emit("SH316", external, f"secret {name} is external: docker compose (outside "
+                     "Swarm) refuses external secrets", "use a file: or environment: source "
+                     "for docker compose; keep external for docker stack deploy",
+                     subject=f"{name}:external")
+        content = secret.field("content")
+        if content is not None:
+            emit("SH315", content, f"secret {name} writes its value into the compose file "
+                 "(content: is not valid for secrets)", "use file: or environment: as the "
+                 "source and rotate the value", subject=f"{name}:content")
+    configs = compose.root.get("configs")
+    if configs is not None and configs.is_map:
+        for key, node in configs.entries():
+            content = node.get("content") if node.is_map else None
+            text = content.text() if content is not None else None
+            if text and _config_content_is_secret(text, manifest):
+                emit("SH315", content, f"config {key.value} holds secret-like content; configs "
+                     "are world-readable in the container", "make it a secret with a file: "
+                     "source", subject=f"config:{key.value}")
+
+
+def _config_content_is_secret(text: str, manifest: Manifest) -> bool:
+    for match in re.finditer(r"([A-Za-z_][\w.\-]*)\s*[=:]\s*(\S+)", text):
+        name, value = match.group(1), match.group(2)
+        if (is_secret_like(name) or manifest.lookup(name)) and not is_placeholder(value):
+            return True
+        if interpolation.has_reference(value) and (
+                is_secret_like(name) or manifest.lookup(name)):
+            return True
+    return False
+
+
+def _secret_source(emit: _Emitter, compose: ComposeFile, secret: TopSecret,
+                   context: ComposeContext) -> None:
+    file_node = secret.field("file")
+    if file_node is None or not file_node.text():
+        return
+    written = file_node.value
+    resolved = compose.resolve(written)
+    column = file_node.column + (1 if file_node.style in ('"', "'") else 0)
+    if resolved.startswith(("~", "/", "..")):
+        emit("SH303", file_node, f"secret {secret.name} reads {written}, outside the "
+             "repository", "keep the source inside the project (and git-ignored), or declare "
+             "the secret external for Swarm", subject=f"{secret.name}:{written}",
+             column=column)
+        return
+    full = context.root / resolved
+    if full.is_dir():
+        emit("SH312", file_node, f"secret {secret.name} source {written} is a directory",
+             "point file: at a regular file", subject=f"{secret.name}:dir", column=column)
+    elif not full.exists():
+        match = context.ignore.get(resolved)
+        if match is not None and match.ignored:
+            emit("SH312", file_node, f"secret {secret.name} source {written} does not exist "
+                 "(it is git-ignored, so absent from clones by design)",
+                 "create it on the deployment host before `docker compose up`",
+                 subject=f"{secret.name}:missing", severity=Severity.INFO, column=column)
+        elif context.tracked is not None:
+            emit("SH312", file_node, f"secret {secret.name} source {written} does not exist "
+                 "and is not git-ignored", f"create it at deploy time and ignore {resolved} in "
+                 ".gitignore", subject=f"{secret.name}:missing", column=column)
+
+
+def _file_variables(emit: _Emitter, service: Service) -> None:
+    """SH304: a `*_FILE` variable under /run/secrets that no granted secret is mounted at."""
+    mounts = service.mount_targets()
+    for entry in service.environment:
+        if not is_file_variable(entry.name) or entry.value is None:
+            continue
+        value = evaluate(entry.value.strip("\"'") if entry.list_form else entry.value)
+        if value is None:
+            continue
+        path = mount_path(value) if value.startswith("/") else None
+        if path is None or not (path == SECRETS_DIR or path.startswith(SECRETS_DIR + "/")):
+            continue
+        if path in mounts or path in service.volume_targets:
+            continue
+        if mounts:
+            target, source = _closest(path, mounts)
+            relative = posixpath.relpath(path, SECRETS_DIR)
+            message = (f"{entry.name} points to {value}, but service {service.name} mounts "
+                       f"{source} at {target}")
+            hint = f"use {target}, or give the secret target: {relative}"
+        else:
+            message = (f"{entry.name} points to {value}, but service {service.name} is granted "
+                       "no secret there")
+            name = posixpath.basename(path).rsplit(".", 1)[0]
+            hint = f"grant the secret to the service (secrets: [{name}]) or fix the path"
+        emit("SH304", entry.node, message, hint, subject=f"{service.name}:{entry.name}",
+             line=entry.line, column=entry.column)
+
+
+def _closest(path: str, mounts: dict[str, str]) -> tuple[str, str]:
+    stem = path.rsplit(".", 1)[0]
+    ranked = sorted(mounts, key=lambda m: -difflib.SequenceMatcher(None, stem, m).ratio())
+    return ranked[0], mounts[ranked[0]]
+
+
+def _list_quotes(emit: _Emitter, service: Service) -> None:
+    """SH311: `- KEY="value"` keeps the quotes in the value."""
+    for entry in service.environment:
+        value = entry.value
+        if not entry.list_form or value is None or len(value) < 2:
+            continue
+        if value[0] == value[-1] and value[0] in "\"'":
+            bad = is_file_variable(entry.name) or value.strip("\"'").startswith("/")
+            emit("SH311", entry.node, f"{entry.name} keeps its quotes: the value is {value[0]}"
+                 f"…{value[-1]} with the quote characters", f"write - {entry.name}=<value> "
+                 "without quotes, or use the mapping form", subject=f"{service.name}:"
+                 f"{entry.name}", severity=None if bad else Severity.WARNING,
+                 line=entry.line, column=entry.column)
+
+
+def _secret_reference_names(text: str, manifest: Manifest) -> list[str]:
+    names = []
+    for reference in interpolation.references(interpolation.parse(text)):
+        spec = manifest.lookup(reference.name)
+        if (spec is not None and spec.sensitive) or (spec is None and
+                                                     is_secret_like(reference.name)):
+            names.append(reference.name)
+    return names
+
+
+def _exposed_in_config(emit: _Emitter, service: Service, manifest: Manifest) -> None:
+    """SH305: secrets in build args, labels, command, entrypoint or healthcheck."""
+    node = service.node
+    build = node.get("build")
+    if build is not None and build.is_map:
+        args = build.get("args")
+        if args is not None:
+            for entry in _key_values(args):
+                _exposed_entry(emit, service, entry, "build arg", manifest)
+    labels = node.get("labels")
+    if labels is not None:
+        for entry in _key_values(labels):
+            _exposed_entry(emit, service, entry, "label", manifest)
+    for field_name in ("command", "entrypoint"):
+        value = node.get(field_name)
+        if value is not None:
+            _exposed_strings(emit, service, value, field_name, manifest)
+    healthcheck = node.get("healthcheck")
+    if healthcheck is not None and healthcheck.is_map:
+        test = healthcheck.get("test")
+        if test is not None:
+            _exposed_strings(emit, service, test, "healthcheck", manifest)
+
+
+def _key_values(node: Node) -> list[EnvEntry]:
+    return environment_entries(node)
+
+
+def _exposed_entry(emit: _Emitter, service: Service, entry: EnvEntry, where: str,
+                   manifest: Manifest) -> None:
+    spec = manifest.lookup(entry.name)
+    secret_key = (spec is not None and spec.sensitive) or (spec is None and
+                                                           is_secret_like(entry.name))
+    value = entry.value
+    referenced = _secret_reference_names(value, manifest) if value else []
+    subject = f"{service.name}:{where}:{entry.name}"
+    if value is None:
+        if secret_key:
+            emit("SH305", entry.node, f"{where} {entry.name} passes the secret from the "
+                 "environment into the image or container config", _hint(where),
+                 subject=subject, severity=Severity.WARNING, line=entry.line,
+                 column=entry.column)
+        return
+    if referenced:
+        emit("SH305", entry.node, f"{where} {entry.name} interpolates "
+             f"{', '.join(referenced)}: Compose writes the value into the "
+             f"{'image history' if where == 'build arg' else 'container config'}",
+             _hint(where), subject=subject, severity=Severity.WARNING, line=entry.line,
+             column=entry.column)
+    elif secret_key and not interpolation.has_reference(value) and not is_placeholder(value):
+        emit("SH305", entry.node, f"{where} {entry.name} holds a literal secret",
+             _hint(where), subject=subject, line=entry.line, column=entry.column)
+
+
+def _exposed_strings(emit: _Emitter, service: Service, node: Node, where: str,
+                     manifest: Manifest) -> None:
+    items = node.items if node.is_seq else [node]
+    for item in items:
+        text = item.text()
+        if not text:
+            continue
+        referenced = _secret_reference_names(text, manifest)
+        if referenced:
+            emit("SH305", item, f"{where} interpolates {', '.join(referenced)} at deploy time: "
+                 "the value is visible in `docker inspect` and the process list",
+                 _hint(where), subject=f"{service.name}:{where}:{','.join(referenced)}",
+                 severity=Severity.WARNING)
+
+
+def _hint(where: str) -> str:
+    if where == "build arg":
+        return "use build secrets (build.secrets + RUN --mount=type=secret,id=...) instead of " \
+               "build args"
+    return "read the secret from /run/secrets inside the container, or write $$VAR so the " \
+           "container's shell expands it"
+
+
+def _interpolation(emit: _Emitter, service: Service, manifest: Manifest) -> None:
+    """SH313 (no `:?` guard on a manifest secret) and SH320 (unescaped `$` in a literal)."""
+    for entry in service.environment:
+        if entry.value is None or "$" not in entry.value:
+            continue
+        parts = interpolation.parse(entry.value)
+        for reference in interpolation.references(parts):
+            spec = manifest.lookup(reference.name)
+            if spec is not None and spec.sensitive and reference.operator is None and (
+                    spec.required_in or manifest.required_in_production(spec)):
+                emit("SH313", entry.node, f"{reference.name} is interpolated without a :? "
+                     "guard: if it is unset the service gets an empty string",
+                     f"write ${{{reference.name}:?{reference.name} is required}}",
+                     subject=f"{service.name}:{entry.name}:{reference.name}",
+                     line=entry.line, column=entry.column + reference.start)
+        literal_dollars = [p for p in parts if isinstance(p, interpolation.Reference)
+                           and not p.braced and not interpolation.UPPER_NAME.match(p.name)
+                           and len(parts) > 1]
+        if literal_dollars:
+            emit("SH320", entry.node, f"{entry.name} contains an unescaped $ (Compose reads "
+                 f"${literal_dollars[0].name} as a variable and drops it)",
+                 "write $$ for a literal dollar sign", subject=f"{service.name}:{entry.name}",
+                 line=entry.line, column=entry.column + literal_dollars[0].start)
+
+
+def _image_conventions(emit: _Emitter, service: Service) -> None:
+    """SH309 (VAR and VAR_FILE both set) and SH314 (a `_FILE` the image does not read)."""
+    repository = image_repository(service.image)
+    if repository not in IMAGE_FILE_VARIABLES:
+        return
+    supported, exclusive = IMAGE_FILE_VARIABLES[repository]
+    names = {entry.name for entry in service.environment}
+    for entry in service.environment:
+        if not is_file_variable(entry.name):
+            continue
+        target = file_variable_target(entry.name)
+        if target not in supported:
+            close = difflib.get_close_matches(target, sorted(supported), n=1, cutoff=0.5)
+            hint = f"use {close[0]}_FILE" if close else \
+                f"the {repository} image reads no _FILE variables; pass the value another way"
+            emit("SH314", entry.node, f"the {repository} image does not read {entry.name}: "
+                 "it is ignored silently", hint, subject=f"{service.name}:{entry.name}",
+                 line=entry.line, column=entry.column)
+        elif exclusive and target in names:
+            plain = service.env(target)
+            assert plain is not None
+            emit("SH309", plain.node, f"both {target} and {entry.name} are set: the "
+                 f"{repository} entrypoint exits ('both ... are set (but are exclusive)')",
+                 f"keep only {entry.name}", subject=f"{service.name}:{target}",
+                 line=plain.line, column=plain.column)
+
+
+MODE = re.compile(r"^(?P<octal>0o?)?(?P<digits>\d+)$", re.IGNORECASE)
+
+
+def _modes_and_targets(emit: _Emitter, service: Service) -> None:
+    """SH318 (mode that reads as decimal or writable) and SH319 (two secrets on one target)."""
+    seen: dict[str, Grant] = {}
+    for grant in service.secrets:
+        if grant.target in seen and seen[grant.target].source != grant.source:
+            emit("SH319", grant.node, f"secrets {seen[grant.target].source} and {grant.source} "
+                 f"are both mounted at {grant.target}: the later one replaces the earlier",
+                 "give each secret its own target", subject=f"{service.name}:{grant.target}")
+        seen[grant.target] = grant
+        mode = grant.mode
+        if mode is None or not mode.is_scalar:
+            continue
+        parsed = _mode_value(mode)
+        if parsed is None:
+            continue
+        value, decimal_looking = parsed
+        if decimal_looking:
+            emit("SH318", mode, f"mode {mode.value} is decimal (octal {value:o}); did you mean "
+                 f"0{mode.value}?", f"write mode: 0{mode.value}",
+                 subject=f"{service.name}:{grant.source}:mode")
+        elif value & 0o222:
+            emit("SH318", mode, f"mode {value:o} sets a write bit on secret {grant.source}",
+                 "use a read-only mode such as 0400 or 0440",
+                 subject=f"{service.name}:{grant.source}:mode")
+
+
+def _mode_value(node: Node) -> tuple[int, bool] | None:
+    """Compose's reading of a mode: strings are octal, unquoted ints follow Go's base-0 rule."""
+    text = node.value.strip()
+    match = MODE.match(text)
+    if not match:
+        return None
+    if node.style in ('"', "'"):
+        try:
+            return int(match.group("digits"), 8), False
+        except ValueError:
+            return None
+    if match.group("octal"):
+        try:
+            return int(match.group("digits"), 8), False
+        except ValueError:
+            return None
+    value = int(text)
+    return value, value >= 8
+
+
+def _env_files(emit: _Emitter, service: Service, context: ComposeContext) -> None:
+    """SH308: an env_file that git tracks and that holds secret values."""
+    if context.tracked is None:
+        return
+    for env_file in service.env_files:
+        if env_file.resolved not in context.tracked:
+            continue
+        text = context.read_text(env_file.resolved)
+        if text is None:
+            continue
+        names = secret_names_in_env_text(text, context.manifest)
+        if names:
+            emit("SH308", env_file.node, f"env_file {env_file.path} is tracked by git and holds "
+                 f"values for {', '.join(names)}", f"git rm --cached {env_file.resolved}, "
+                 "ignore it, commit a template with placeholders, and rotate the values",
+                 subject=f"{service.name}:{env_file.resolved}")
+
+
+ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<name>[A-Za-z_][\w.\-]*)\s*=\s*(?P<value>.*)$")
+
+
+def env_assignments(text: str) -> Iterator[tuple[int, str, str]]:
+    """(line, name, value) for each `NAME=value` line of an env file, quotes removed."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = ENV_LINE.match(line)
+        if not match:
+            continue
+        value = match.group("value").strip()
+        if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) >= 2:
+            value = value[1:-1]
+        else:
+            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
+        yield number, match.group("name"), value
+
+
+def secret_names_in_env_text(text: str, manifest: Manifest) -> list[str]:
+    names: list[str] = []
+    for _line, name, value in env_assignments(text):
+        spec = manifest.lookup(name)
+        secret = (spec is not None and spec.sensitive) or (spec is None and is_secret_like(name))
+        if secret and not is_placeholder(value) and name not in names:
+            names.append(name)
+    return names
+
+
+def _plain_env_in_production(emit: _Emitter, service: Service, manifest: Manifest) -> None:
+    """SH307: a production compose file passing a required secret as a plain variable."""
+    for entry in service.environment:
+        if is_file_variable(entry.name):
+            continue
+        spec = manifest.lookup(entry.name)
+        via = [spec] if spec is not None else []
+        if entry.value:
+            via += [s for s in (manifest.lookup(n) for n in _reference_names(entry.value)) if s]
+        for secret in via:
+            if not manifest.required_in_production(secret):
+                continue
+            if entry.value and not interpolation.has_reference(entry.value) \
+                    and not is_placeholder(entry.value):
+                continue  # a literal: SH101 reports it
+            emit("SH307", entry.node, f"production service {service.name} receives "
+                 f"{secret.name} as a plain environment variable ({entry.name})",
+                 f"grant the docker secret {secret.docker_secret} and read "
+                 f"{secret.name}_FILE=/run/secrets/{secret.docker_secret} instead",
+                 subject=f"{service.name}:{entry.name}:{secret.name}", line=entry.line,
+                 column=entry.column)
+            break
+
+
+def _reference_names(text: str) -> list[str]:
+    return [r.name for r in interpolation.references(interpolation.parse(text))]
+
+
+def receives(service: Service, spec: SecretSpec, compose: ComposeFile,
+             env_file_names: Callable[[str], list[str]]) -> str | None:
+    """How a service receives a manifest secret, or None. Says which way, for the report."""
+    wanted = {spec.docker_secret.lower(), spec.name.lower()}
+    for grant in service.secrets:
+        top = compose.secrets.get(grant.source)
+        platform_name = top.field("name") if top is not None else None
+        names = {grant.source.lower(), posixpath.basename(grant.target).lower()}
+        if platform_name is not None and platform_name.text():
+            names.add(platform_name.value.lower())
+        if names & wanted:
+            return f"docker secret {grant.source}"
+    for entry in service.environment:
+        if entry.name in (spec.name, f"{spec.name}_FILE"):
+            return f"environment {entry.name}"
+        if entry.value and spec.name in _reference_names(entry.value):
+            return f"environment {entry.name} (interpolated)"
+    for env_file in service.env_files:
+        if spec.name in env_file_names(env_file.resolved):
+            return f"env_file {env_file.path}"
+    return None
+
+
+def _coverage(emit: _Emitter, compose: ComposeFile, manifest: Manifest) -> None:
+    """SH306: a service the manifest names does not receive a secret it needs."""
+    context = emit.context
+
+    def env_file_names(path: str) -> list[str]:
+        text = context.read_text(path)
+        return [name for _l, name, _v in env_assignments(text)] if text else []
+
+    for spec in manifest.secrets.values():
+        for service_name in spec.services:
+            service = compose.services.get(service_name)
+            if service is None:
+                continue
+            if receives(service, spec, compose, env_file_names) is None:
+                emit("SH306", service.key, f"service {service_name} does not receive "
+                     f"{spec.name} (the manifest says it needs it)",
+                     f"grant the docker secret: secrets: [{spec.docker_secret}], or set "
+                     f"{spec.name}_FILE to its mount", subject=f"{service_name}:{spec.name}")

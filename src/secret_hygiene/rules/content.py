@@ -1,0 +1,160 @@
+"""Content checks of one file: SH101, SH102 and SH103, merged so each occurrence is one finding.
+
+Where several rules match one occurrence the most specific wins: SH103 over SH101 over SH102.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from ..findings import Finding, SecretValue, Severity
+from ..manifest import Manifest
+from ..sources import Kind, SourceFile
+from ..yamlsafe import Document, YAMLProblem
+from . import leaks
+from .catalogue import get
+from .values import (
+    ValueHit,
+    is_kubernetes_secret,
+    kubernetes_data,
+    scan_lines,
+    scan_yaml,
+)
+
+KUBERNETES_HINT = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
+RULE_ORDER = {"SH103": 3, "SH101": 2, "SH102": 1}
+
+
+@dataclass
+class ContentResult:
+    findings: list[Finding] = field(default_factory=list)
+    yaml_problem: YAMLProblem | None = None
+
+
+def looks_like_kubernetes(text: str) -> bool:
+    return len(KUBERNETES_HINT.findall(text)) >= 2
+
+
+def check_content(source: SourceFile, manifest: Manifest, selected: set[str],
+                  documents: list[Document] | YAMLProblem | None) -> ContentResult:
+    """Findings for one file. ``documents`` is the parsed YAML (or the problem) for YAML files."""
+    result = ContentResult()
+    structural = isinstance(documents, list)
+    if isinstance(documents, YAMLProblem):
+        result.yaml_problem = documents
+    # Values are read even when SH101/SH103 are not selected: `sensitive: false` identifiers
+    # found here keep SH102 from reporting them.
+    if isinstance(documents, list):
+        hits = scan_yaml(source, documents, manifest)
+    else:
+        hits = scan_lines(source, manifest)
+    found: list[Finding] = [_value_finding(source, hit) for hit in hits if hit.rule]
+    identifiers = [hit for hit in hits if not hit.rule]
+    if "SH102" in selected:
+        transform = source.kind != Kind.YAML or structural
+        candidates = leaks.scan_lines(source.path, source.lines, transform=transform,
+                                      template=source.template)
+        if structural:
+            assert isinstance(documents, list)
+            candidates = _kubernetes_leaks(source, documents, candidates)
+        for leak in candidates:
+            if any(_same_occurrence(leak.line, leak.column, leak.end_column, hit)
+                   for hit in identifiers):
+                continue  # `sensitive: false` identifiers are not leaks
+            found.append(_leak_finding(source, leak))
+    if source.template:  # files that exist to be copied: only known token formats count
+        found = [f for f in found if f.rule == "SH102"]
+    result.findings = _most_specific([f for f in found if f.rule in selected])
+    return result
+
+
+def _same_occurrence(line: int, start: int, end: int, hit: ValueHit) -> bool:
+    return hit.line == line and leaks.overlaps(start, end, hit.column, hit.end_column)
+
+
+def _value_finding(source: SourceFile, hit: ValueHit) -> Finding:
+    rule = get(hit.rule)
+    secret = SecretValue.of(hit.value)
+    if hit.rule == "SH103":
+        message = f"{hit.name} falls back to a literal value when it is unset"
+        hint = (f"remove the default so a missing {hit.name} fails loudly "
+                f"(os.environ['{hit.name}'], or ${{{hit.name}:?{hit.name} is required}})")
+    elif hit.how == "kubernetes data":
+        message = f"Kubernetes Secret data holds a literal value for {hit.name} (base64 is not " \
+                  "encryption)"
+        hint = "keep the Secret out of git: create it at deploy time or use sealed/external " \
+               "secrets, and rotate the value"
+    else:
+        message = f"literal value assigned to {hit.name}"
+        hint = (f"read {hit.name} at run time (environment, {hit.name}_FILE or the secret "
+                "store), remove it from the file and rotate it")
+    return Finding(rule.id, rule.severity, source.path, hit.line, hit.column, message, hint,
+                   secret=secret, end_column=hit.end_column, legacy_sha1=secret.sha1)
+
+
+def _leak_finding(source: SourceFile, leak: leaks.Leak) -> Finding:
+    rule = get("SH102")
+    secret = SecretValue.of(leak.value)
+    what = leak.type[0].lower() + leak.type[1:] if leak.type.isascii() else leak.type
+    message = f"{what} detected"
+    hint = "move it to the secret store and rotate it; if it is not a secret, add it to the " \
+           "baseline (secret-hygiene baseline)"
+    return Finding(rule.id, Severity.ERROR, source.path, leak.line, leak.column, message, hint,
+                   secret=secret, end_column=leak.end_column, legacy_sha1=leak.legacy_hash,
+                   extra={"type": leak.type})
+
+
+def _kubernetes_leaks(source: SourceFile, documents: list[Document],
+                      candidates: list[leaks.Leak]) -> list[leaks.Leak]:
+    """A Secret's `data:` values are base64: scan what they decode to, at the value's line."""
+    data_lines: set[int] = set()
+    decoded_leaks: list[leaks.Leak] = []
+    for document in documents:
+        if not is_kubernetes_secret(document.root):
+            continue
+        assert document.root is not None
+        for key, node, decoded in kubernetes_data(document.root):
+            data_lines.add(node.line)
+            if decoded is None:
+                continue
+            start = node.column + (1 if node.style in ('"', "'") else 0)
+            end = start + len(node.value)
+            found = _scan_decoded(source.path, key.value, decoded)
+            for leak in found:
+                decoded_leaks.append(leaks.Leak(node.line, start, end, leak.type, leak.value,
+                                                leak.legacy_hash))
+    kept = [c for c in candidates if c.line not in data_lines]
+    return kept + decoded_leaks
+
+
+def _scan_decoded(path: str, key: str, decoded: str) -> list[leaks.Leak]:
+    lines = decoded.replace("\r\n", "\n").split("\n")
+    if len(lines) == 1:
+        escaped = decoded.replace('"', '\\"')
+        return leaks.scan_lines(f"{path}.decoded.yaml", [f'{key}: "{escaped}"'], transform=False)
+    return leaks.scan_lines(f"{path}.decoded", lines, transform=False)
+
+
+def _most_specific(findings: list[Finding]) -> list[Finding]:
+    kept: list[Finding] = []
+    for finding in sorted(findings, key=lambda f: (f.line or 0, -RULE_ORDER.get(f.rule, 0),
+                                                    f.column or 0)):
+        if any(k.line == finding.line and leaks.overlaps(
+                k.column or 0, k.end_column or 10**9, finding.column or 0,
+                finding.end_column or 10**9) for k in kept):
+            continue
+        kept.append(finding)
+    return sorted(kept, key=Finding.sort_key)
+
+
+def check_yaml_problem(source: SourceFile, problem: YAMLProblem, compose: bool) -> Finding | None:
+    """SH310 for a compose or Kubernetes file that is not safe, valid YAML."""
+    if not compose and not looks_like_kubernetes(source.text):
+        return None
+    rule = get("SH310")
+    what = "compose file" if compose else "Kubernetes manifest"
+    return Finding(rule.id, rule.severity, source.path, problem.line, problem.column,
+                   f"{what} is not usable YAML: {problem.message}",
+                   "fix the YAML; the file's text was still scanned line by line for values",
+                   subject=f"yaml:{problem.message}")

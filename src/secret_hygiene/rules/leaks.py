@@ -1,0 +1,257 @@
+"""SH102: detect-secrets' plugins and filters, driven on text the tool has already read.
+
+detect-secrets 1.5.0 is the detection engine: its transformers produce the lines, its plugins
+find candidates, its filters remove the known false-positive classes. This layer adds what the
+contract asks of a finding and detect-secrets does not give:
+
+* one finding per occurrence (detect-secrets keeps one per file and value);
+* the whole matched value: a prefixed token in full (detect-secrets hashes `ghp` alone for
+  GitHub tokens), a private key's whole PEM block rather than its header line;
+* positions (column) in the original line, not in the transformed one;
+* placeholders are never leaks; where several plugins match one value, the most specific wins;
+* a connection-string password detector (`...;Password=x;`).
+
+Network verification is never enabled.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ..text.placeholders import is_placeholder
+
+CONNECTION_STRING = "Connection String Password"
+GENERIC_TYPES = frozenset({"Secret Keyword", "Basic Auth Credentials", CONNECTION_STRING})
+ENTROPY_TYPES = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
+NOT_KNOWN_FORMATS = GENERIC_TYPES | ENTROPY_TYPES
+TOKEN_TAIL = re.compile(r"[\w\-./+=]*")
+PEM_END = re.compile(r"-----END[ A-Z0-9]*-----|---- END SSH2[ A-Z]*----")
+CONNECTION_PASSWORD = re.compile(
+    r"(?:^|[;\"'\s])(?:password|pwd)\s*=\s*(?P<value>[^;\"'\s]+)\s*(?:;|$|[\"'])", re.IGNORECASE)
+CONNECTION_CONTEXT = re.compile(
+    r"(?:server|data source|host|user id|uid|database|initial catalog|provider)\s*=",
+    re.IGNORECASE)
+
+
+@dataclass
+class Leak:
+    """A candidate secret. ``value`` is the raw text: it lives in memory only."""
+
+    line: int
+    column: int
+    end_column: int
+    type: str
+    value: str
+    legacy_hash: str
+
+    @property
+    def priority(self) -> int:
+        if self.type in ENTROPY_TYPES:
+            return 1
+        if self.type in GENERIC_TYPES:
+            return 2
+        return 3
+
+    @property
+    def known_format(self) -> bool:
+        return self.type not in NOT_KNOWN_FORMATS
+
+
+class _DetectSecrets:
+    """The configured detect-secrets modules, imported once (the import costs ~0.3 s)."""
+
+    def __init__(self) -> None:
+        import logging
+
+        from detect_secrets.core import scan
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        from detect_secrets.filters import heuristic
+        from detect_secrets.plugins.base import RegexBasedDetector
+        from detect_secrets.settings import get_plugins, get_settings
+        from detect_secrets.transformers import get_transformed_file
+
+        # detect-secrets logs skipped secrets *with their values* at info level: silence it.
+        for name in ("detect-secrets", "detect_secrets"):
+            logger = logging.getLogger(name)
+            logger.handlers = []
+            logger.setLevel(logging.CRITICAL + 1)
+            logger.propagate = False
+
+        settings = get_settings()
+        classes = get_mapping_from_secret_type_to_class()
+        settings.configure_plugins([{"name": cls.__name__} for cls in classes.values()])
+        settings.disable_filters(
+            "detect_secrets.filters.common.is_ignored_due_to_verification_policies",
+            "detect_secrets.filters.common.is_invalid_file",  # checks the disk; we read it
+        )
+        self.scan = scan
+        self.heuristic = heuristic
+        self.get_transformed_file = get_transformed_file
+        self.plugins: dict[str, Any] = {p.secret_type: p for p in get_plugins()}
+        self.regex_based = RegexBasedDetector
+
+
+@lru_cache(maxsize=1)
+def _engine() -> _DetectSecrets:
+    return _DetectSecrets()
+
+
+class _NamedText(io.StringIO):
+    """The file object detect-secrets' transformers expect: text with a `.name`."""
+
+    def __init__(self, text: str, name: str) -> None:
+        super().__init__(text)
+        self.name = name
+
+
+def skipped_by_detect_secrets(path: str) -> bool:
+    """File-level filters detect-secrets applies (extensions, lock files, swagger files)."""
+    ds = _engine()
+    return bool(ds.heuristic.is_non_text_file(path) or ds.heuristic.is_lock_file(path)
+                or ds.heuristic.is_swagger_file(path))
+
+
+def scan_lines(path: str, lines: list[str], *, transform: bool = True,
+               template: bool = False) -> list[Leak]:
+    """Every leak in a file's lines (no line endings). ``transform=False`` skips the YAML/INI
+    transformers, for files whose YAML is unsafe to construct."""
+    ds = _engine()
+    if skipped_by_detect_secrets(path):
+        return []
+    text = "\n".join(lines) + "\n"
+    candidates = _run_pipeline(ds, path, text, lines, transform)
+    leaks: list[Leak] = []
+    for secret in candidates:
+        leaks.extend(_locate(ds, secret, lines))
+    leaks.extend(_connection_strings(lines))
+    leaks = [leak for leak in leaks if not is_placeholder(leak.value, interpolates=False)]
+    if template:
+        leaks = [leak for leak in leaks if leak.known_format]
+    return _one_per_occurrence(leaks)
+
+
+def _run_pipeline(ds: _DetectSecrets, path: str, text: str, lines: list[str],
+                  transform: bool) -> list[Any]:
+    first: list[str] | None = None
+    if transform:
+        try:
+            first = ds.get_transformed_file(_NamedText(text, path))
+        except (RecursionError, ValueError):  # e.g. a YAML file too deep for PyYAML's loader
+            first = None
+    numbered = list(enumerate(first if first else [f"{line}\n" for line in lines], start=1))
+    found = list(ds.scan._process_line_based_plugins(numbered, filename=path))
+    if found or not transform:
+        return found
+    try:
+        eager = ds.get_transformed_file(_NamedText(text, path), use_eager_transformers=True)
+    except (RecursionError, ValueError):
+        eager = None
+    if not eager:
+        return found
+    return list(ds.scan._process_line_based_plugins(list(enumerate(eager, start=1)),
+                                                   filename=path))
+
+
+def _locate(ds: _DetectSecrets, secret: Any, lines: list[str]) -> list[Leak]:
+    number = int(secret.line_number)
+    if not 1 <= number <= len(lines):
+        return []
+    raw = lines[number - 1]
+    value = str(secret.secret_value or "")
+    plugin = ds.plugins.get(secret.type)
+    if secret.type == "Private Key":
+        return [_private_key(secret, lines, number)]
+    if plugin is not None and isinstance(plugin, ds.regex_based):
+        tokens = _full_tokens(plugin, raw, value)
+        if tokens:
+            return [Leak(number, start + 1, start + len(token) + 1, secret.type, token,
+                         secret.secret_hash)
+                    for start, token in tokens if not _filtered(ds, secret, token, raw)]
+    start = raw.find(value) if value else -1
+    if start < 0:
+        unescaped = value.replace('\\"', '"')
+        start = raw.find(unescaped)
+    if start < 0:
+        return [Leak(number, 1, len(raw) + 1, secret.type, value, secret.secret_hash)]
+    return [Leak(number, start + 1, start + len(value) + 1, secret.type, value,
+                 secret.secret_hash)]
+
+
+def _full_tokens(plugin: Any, raw: str, value: str) -> list[tuple[int, str]]:
+    """Each whole match of a regex plugin on the raw line (several tokens on a line are several
+    findings; a capture group that is only the token's prefix is extended to the token)."""
+    tokens: list[tuple[int, str]] = []
+    for regex in plugin.denylist:
+        for match in regex.finditer(raw):
+            groups = [g for g in match.groups() if g]
+            if not groups:
+                tokens.append((match.start(), match.group(0)))
+                continue
+            group_index = next(i for i, g in enumerate(match.groups(), 1) if g)
+            start = match.start(group_index)
+            token = match.group(group_index)
+            whole = match.group(0)
+            if whole.startswith(token) and TOKEN_TAIL.fullmatch(whole[len(token):]):
+                token = whole
+            tokens.append((start, token))
+    if not tokens and value:
+        start = raw.find(value)
+        if start >= 0:
+            tokens.append((start, value))
+    return sorted(set(tokens))
+
+
+def _filtered(ds: _DetectSecrets, secret: Any, token: str, raw: str) -> bool:
+    if token == secret.secret_value:
+        return False
+    plugin = ds.plugins.get(secret.type)
+    return bool(ds.scan._is_filtered_out(required_filter_parameters=["secret"],
+                                         filename=secret.filename, secret=token,
+                                         plugin=plugin, line=raw))
+
+
+def _private_key(secret: Any, lines: list[str], number: int) -> Leak:
+    raw = lines[number - 1]
+    marker = str(secret.secret_value)
+    start = raw.find(marker)
+    begin = raw.rfind("-----", 0, start) if start >= 0 else -1
+    begin = begin if begin >= 0 else max(start, 0)
+    window = "\n".join([raw[begin:], *lines[number:number + 200]])
+    match = PEM_END.search(window)
+    block = window[:match.end()] if match else raw[begin:]
+    return Leak(number, begin + 1, len(raw) + 1, secret.type, block, secret.secret_hash)
+
+
+def _connection_strings(lines: list[str]) -> list[Leak]:
+    import hashlib
+
+    leaks = []
+    for number, raw in enumerate(lines, start=1):
+        if ";" not in raw or "=" not in raw or not CONNECTION_CONTEXT.search(raw):
+            continue
+        for match in CONNECTION_PASSWORD.finditer(raw):
+            value = match.group("value")
+            start = match.start("value")
+            digest = hashlib.sha1(value.encode("utf-8", "surrogateescape")).hexdigest()  # noqa: S324
+            leaks.append(Leak(number, start + 1, start + len(value) + 1, CONNECTION_STRING,
+                              value, digest))
+    return leaks
+
+
+def _one_per_occurrence(leaks: list[Leak]) -> list[Leak]:
+    """Several plugins matching one value on one line are one finding: the most specific."""
+    kept: list[Leak] = []
+    for leak in sorted(leaks, key=lambda x: (x.line, -x.priority, x.column)):
+        if any(k.line == leak.line and overlaps(k.column, k.end_column, leak.column,
+                                                leak.end_column) for k in kept):
+            continue
+        kept.append(leak)
+    return sorted(kept, key=lambda x: (x.line, x.column))
+
+
+def overlaps(a_start: int, a_end: int, b_start: int, b_end: int) -> bool:
+    return a_start < b_end and b_start < a_end

@@ -1,0 +1,174 @@
+"""SH401-SH406: validate the live values a deployment would start with.
+
+Findings here concern values that are not in the repository: they never carry any part or hash
+of the value (``secret`` is always null) and the hints never quote it. Each finding points at the
+secret's line in the manifest.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from ..backends import BackendError, Lookup
+from ..backends.stores import KNOWN, Backend, open_backend, resolve_reference
+from ..context import Project
+from ..errors import CommandError
+from ..findings import REDACTION, Finding, Report, Severity
+from ..manifest import SecretSpec
+from ..text.placeholders import is_placeholder
+from .catalogue import get
+
+KNOWN_DEFAULTS = frozenset({
+    "password", "passw0rd", "p@ssw0rd", "p@ssword", "admin", "administrator", "root", "toor",
+    "postgres", "mysql", "mariadb", "mongo", "redis", "secret", "changeme", "change-me",
+    "letmein", "123456", "1234567", "12345678", "123456789", "1234567890", "qwerty",
+    "default", "guest", "test", "testing", "pass", "welcome", "dev", "development", "master",
+    "sa", "oracle", "django-insecure", "flask", "supersecret", "mysecret", "topsecret",
+})
+WEAK_WORDS = ("dev", "test", "secret", "change-me", "changeme", "insecure", "example", "sample",
+              "demo", "dummy", "default")
+
+
+def shannon_entropy(value: str) -> float:
+    if not value:
+        return 0.0
+    counts = Counter(value)
+    total = len(value)
+    return -sum(c / total * math.log2(c / total) for c in counts.values())
+
+
+def weakness(value: str, min_entropy: float) -> str | None:
+    """Why a live value is weak, in words that never quote it; None when it is not weak."""
+    lower = value.strip().lower()
+    if is_placeholder(value):
+        return "is a placeholder, not a real value"
+    if lower in KNOWN_DEFAULTS:
+        return "is a well-known default"
+    for word in WEAK_WORDS:
+        if re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", lower):
+            return f"contains the development/test word '{word}'"
+    entropy = shannon_entropy(value)
+    if entropy < min_entropy:
+        return f"has low entropy ({entropy:.2f} bits per character, policy minimum " \
+               f"{min_entropy:g})"
+    return None
+
+
+def choose_backend(project: Project, environ: Mapping[str, str], override: str | None) -> str:
+    selector = project.manifest.backends.selector
+    name = override or environ.get(selector) or project.manifest.backends.default
+    if name not in KNOWN:
+        source = "--backend" if override else (f"{selector}" if environ.get(selector)
+                                               else "the manifest's backends.default")
+        raise CommandError(f"unknown secret backend '{name}' (from {source}); expected one of "
+                            f"{', '.join(KNOWN)}")
+    return name
+
+
+def run_validate(project: Project, environment: str | None, environ: Mapping[str, str],
+                 backend_name: str | None, selected: set[str]) -> Report:
+    started = time.monotonic()
+    manifest = project.manifest
+    report = Report("validate")
+    env_name = environment or environ.get(manifest.environment.variable) or \
+        manifest.environment.default
+    production = env_name in manifest.environment.production
+    name = choose_backend(project, environ, backend_name)
+    backend = open_backend(name, manifest, project.root, environ)
+    manifest_path = project.relative(manifest.path) or (str(manifest.path) if manifest.path
+                                                        else None)
+    statuses: list[dict[str, Any]] = []
+
+    def emit(rule_id: str, spec: SecretSpec, message: str, hint: str,
+             severity: Severity | None = None) -> None:
+        rule = get(rule_id)
+        if rule_id in selected:
+            report.findings.append(Finding(rule.id, severity or rule.severity, manifest_path,
+                                           spec.line, None, message, hint,
+                                           subject=f"{env_name}:{spec.name}"))
+
+    report.notes.append(f"environment '{env_name}'"
+                        f"{' (production)' if production else ''}, backend '{name}'")
+    for spec in manifest.secrets.values():
+        required = spec.required(env_name)
+        try:
+            lookup = _fetch(backend, spec, project, environ)
+        except BackendError as error:
+            message = f"{spec.name}: {error}"
+            emit("SH405", spec, message, "check the backend's address and credentials")
+            report.errors.append(message)
+            statuses.append(_status(spec, "unchecked", None, required))
+            continue
+        if lookup.value is None or lookup.value == "":
+            detail = lookup.detail or "it is empty"
+            if lookup.value == "":
+                detail = f"{lookup.where} is set but empty"
+            if required:
+                emit("SH401", spec, f"{spec.name} is required in {env_name} but missing: "
+                     f"{detail}", f"provide {spec.name}: the variable, {spec.name}_FILE, or "
+                     f"the docker secret {spec.docker_secret}")
+            else:
+                emit("SH406", spec, f"{spec.name} is missing in {env_name}: {detail}",
+                     f"provide {spec.name} if this environment uses it")
+            statuses.append(_status(spec, "missing", None, required))
+            continue
+        REDACTION.remember(lookup.value)
+        status = "ok"
+        if spec.sensitive and (production or required):
+            status = _quality(emit, spec, lookup, manifest.policy.min_entropy) or status
+        _rotation(emit, spec, lookup, manifest.policy.rotation_days)
+        statuses.append(_status(spec, status, lookup, required))
+    report.sections["secrets"] = statuses
+    report.sections["environment"] = env_name
+    report.sections["backend"] = name
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _fetch(backend: Backend, spec: SecretSpec, project: Project,
+           environ: Mapping[str, str]) -> Lookup:
+    lookup = backend.fetch(spec)
+    if lookup.value is not None:
+        store = resolve_reference(lookup.value)
+        if store is not None:
+            return open_backend(store, project.manifest, project.root, environ).fetch(spec)
+    return lookup
+
+
+def _quality(emit: Any, spec: SecretSpec, lookup: Lookup, min_entropy: float) -> str | None:
+    value = lookup.value or ""
+    problem = weakness(value, min_entropy)
+    if problem is not None:
+        emit("SH403", spec, f"{spec.name} (from {lookup.source} {lookup.where}) {problem}",
+             f"generate a random value for {spec.name} and store it in the secret store")
+        return "weak"
+    if spec.min_length is not None and len(value) < spec.min_length:
+        emit("SH402", spec, f"{spec.name} (from {lookup.source} {lookup.where}) is "
+             f"{len(value)} characters, shorter than min_length {spec.min_length}",
+             f"generate a value of at least {spec.min_length} characters")
+        return "too short"
+    return None
+
+
+def _rotation(emit: Any, spec: SecretSpec, lookup: Lookup, default_days: int) -> None:
+    if lookup.changed is None:
+        return
+    days = spec.rotation_days or default_days
+    age = (datetime.now(timezone.utc) - lookup.changed).days
+    if age > days:
+        emit("SH404", spec, f"{spec.name} last changed {age} days ago ({lookup.changed_how}); "
+             f"the rotation period is {days} days", "rotate it: generate a new value, update "
+             "the store, redeploy so it is loaded, then revoke the old credential")
+
+
+def _status(spec: SecretSpec, status: str, lookup: Lookup | None,
+            required: bool) -> dict[str, Any]:
+    return {"name": spec.name, "status": status, "required": required,
+            "source": lookup.source if lookup else None,
+            "where": lookup.where if lookup else None}

@@ -1,0 +1,232 @@
+"""`check`: every static check on a repository, or on the files pre-commit passes.
+
+Content checks (SH1xx) cover the files asked for; the repository checks (secret files, compose
+wiring, docs) always run and stay cheap: one `git ls-files`, one `git check-ignore`, the compose
+files parsed once.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import compose as compose_model
+from . import yamlsafe
+from .config import Settings
+from .context import Project
+from .errors import CommandError
+from .findings import Finding, Report, Skipped
+from .rules import content, docs, files
+from .rules.catalogue import get
+from .rules.compose import ComposeContext, check_compose, env_assignments, \
+    secret_names_in_env_text
+from .rules.content import check_yaml_problem
+from .sources import Kind, SourceFile, excluded, read_source, walk_directory
+from .suppress import silenced
+
+CONTENT_RULES = frozenset({"SH101", "SH102", "SH103"})
+
+
+@dataclass
+class CheckOptions:
+    paths: list[str] | None = None
+    selected: set[str] = field(default_factory=set)
+    environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+
+
+class _Files:
+    """Reads each repository file at most once per run."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.sources: dict[str, SourceFile | Skipped] = {}
+        self.documents: dict[str, list[yamlsafe.Document] | yamlsafe.YAMLProblem] = {}
+
+    def source(self, path: str) -> SourceFile | Skipped:
+        if path not in self.sources:
+            self.sources[path] = read_source(self.root, path)
+        return self.sources[path]
+
+    def text(self, path: str) -> str | None:
+        source = self.source(path)
+        return source.text if isinstance(source, SourceFile) else None
+
+    def head(self, path: str) -> bytes | None:
+        try:
+            with (self.root / path).open("rb") as handle:
+                return handle.read(4096)
+        except OSError:
+            return None
+
+    def yaml(self, source: SourceFile) -> list[yamlsafe.Document] | yamlsafe.YAMLProblem:
+        if source.path not in self.documents:
+            try:
+                self.documents[source.path] = yamlsafe.load_all(source.text)
+            except yamlsafe.YAMLProblem as problem:
+                self.documents[source.path] = problem
+        return self.documents[source.path]
+
+
+def run_check(project: Project, options: CheckOptions) -> Report:
+    started = time.monotonic()
+    report = Report("check")
+    selected = options.selected
+    root = project.root
+    reader = _Files(root)
+    listed = _listing(project, report)
+    targets = listed if options.paths is None else _targets(project, options.paths, listed)
+    compose_paths = compose_model.discover(listed, project.manifest, options.environ,
+                                           _dotenv(reader))
+    compose_set = set(compose_paths)
+
+    if selected & CONTENT_RULES:
+        for path in targets:
+            source = reader.source(path)
+            if isinstance(source, Skipped):
+                report.skipped.append(source)
+                continue
+            report.files += 1
+            report.notes.extend(f"{path}: {note}" for note in source.notes)
+            documents = reader.yaml(source) if source.kind == Kind.YAML else None
+            result = content.check_content(source, project.manifest, selected, documents)
+            report.findings.extend(result.findings)
+            if result.yaml_problem is not None and path not in compose_set \
+                    and "SH310" in selected:
+                finding = check_yaml_problem(source, result.yaml_problem, compose=False)
+                if finding:
+                    report.findings.append(finding)
+
+    repo_rules = {r for r in selected if r.startswith(("SH2", "SH3"))}
+    if repo_rules:
+        _repository_checks(project, reader, listed, compose_paths, selected, report)
+    if "SH002" in selected:
+        report.findings.extend(docs.check_docs(root, project.manifest))
+
+    report.findings = [f for f in report.findings
+                       if f.rule in selected and not _inline_silenced(f, reader)]
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _repository_checks(project: Project, reader: _Files, listed: list[str],
+                       compose_paths: list[str], selected: set[str], report: Report) -> None:
+    """Secret files (SH2xx) and compose wiring (SH3xx): one ls-files, one check-ignore."""
+    root = project.root
+    models = _composes(reader, compose_paths, selected, report)
+    tracked = project.repo.tracked_files() if project.repo else None
+    committed = project.repo.committed_files() if project.repo else set()
+
+    def env_secrets(path: str) -> list[str]:
+        text = reader.text(path)
+        return secret_names_in_env_text(text, project.manifest) if text else []
+
+    candidates = files.collect_candidates(root, project.manifest, listed, models, env_secrets,
+                                          reader.head)
+    ignore = project.repo.check_ignore(candidates) if project.repo else {}
+    if any(rule.startswith("SH2") for rule in selected):
+        report.findings.extend(files.check_files(root, candidates, selected, tracked,
+                                                 committed, ignore))
+    if any(rule.startswith("SH3") for rule in selected):
+        context = ComposeContext(project.manifest, root, selected, tracked, ignore,
+                                 reader.text)
+        for model in models:
+            report.findings.extend(check_compose(model, context))
+
+
+def _listing(project: Project, report: Report) -> list[str]:
+    if project.repo is not None:
+        paths = project.repo.listed_files()
+    else:
+        paths = walk_directory(project.root)
+        report.notes.append("not a git repository: git checks (tracked and ignored secret files, "
+                            "SH201/SH202) were skipped; content checks ran on every file")
+    own = project.own_files()
+    return [p for p in paths if p not in own and not excluded(p, project.settings.exclude)]
+
+
+def _targets(project: Project, paths: list[str], listed: list[str]) -> list[str]:
+    """Repository-relative files for the paths given on the command line."""
+    own = project.own_files()
+    chosen: list[str] = []
+    for raw in paths:
+        absolute = Path(os.path.normpath(Path.cwd() / raw))
+        relative = _relative(project.root, absolute)
+        if relative is None:
+            raise CommandError(f"{raw}: outside the repository at {project.root}")
+        if absolute.is_dir() and not absolute.is_symlink():
+            prefix = "" if relative == "." else relative.rstrip("/") + "/"
+            chosen.extend(p for p in listed if p.startswith(prefix))
+        elif relative in own or excluded(relative, project.settings.exclude):
+            continue
+        elif absolute.exists() or absolute.is_symlink():
+            chosen.append(relative)
+        else:
+            raise CommandError(f"{raw}: no such file")
+    return sorted(set(chosen))
+
+
+def _relative(root: Path, absolute: Path) -> str | None:
+    for base, path in ((root, absolute), (root.resolve(), absolute.parent.resolve() /
+                                          absolute.name)):
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return None
+
+
+def _dotenv(reader: _Files) -> dict[str, str]:
+    text = reader.text(".env") if (reader.root / ".env").is_file() else None
+    values: dict[str, str] = {}
+    if text:
+        for _line, name, value in env_assignments(text):
+            values[name] = value
+    return values
+
+
+def _composes(reader: _Files, paths: list[str], selected: set[str],
+              report: Report) -> list[compose_model.ComposeFile]:
+    models = []
+    for path in paths:
+        source = reader.source(path)
+        if isinstance(source, Skipped):
+            if source not in report.skipped:
+                report.skipped.append(source)
+            continue
+        documents = reader.yaml(source)
+        problem: str | None = None
+        if isinstance(documents, yamlsafe.YAMLProblem):
+            if "SH310" in selected:
+                finding = check_yaml_problem(source, documents, compose=True)
+                if finding:
+                    report.findings.append(finding)
+            continue
+        if len(documents) != 1:
+            problem = "a compose file holds one YAML document" if documents else "file is empty"
+        else:
+            model = compose_model.parse(path, documents[0])
+            if isinstance(model, str):
+                problem = model
+            else:
+                models.append(model)
+        if problem and problem != "file is empty" and "SH310" in selected:
+            line = documents[1].root.line if len(documents) > 1 and documents[1].root else 1
+            report.findings.append(Finding(
+                "SH310", get("SH310").severity, path, line, 1,
+                f"compose file is not usable: {problem}", "fix the compose file",
+                subject=f"shape:{problem}"))
+    return models
+
+
+def _inline_silenced(finding: Finding, reader: _Files) -> bool:
+    if finding.path is None or finding.line is None:
+        return False
+    source = reader.sources.get(finding.path)
+    if not isinstance(source, SourceFile) or finding.line > len(source.lines):
+        return False
+    line = source.lines[finding.line - 1]
+    previous = source.lines[finding.line - 2] if finding.line >= 2 else ""
+    return silenced(finding.rule, line, previous)

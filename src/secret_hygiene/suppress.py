@@ -1,0 +1,25 @@
+"""Inline suppressions: `pragma: allowlist secret` (detect-secrets' comment, also on the line
+before as `pragma: allowlist nextline secret`) and `secret-hygiene: ignore[SH101,SH3]`."""
+
+from __future__ import annotations
+
+import re
+
+from .rules.catalogue import matching
+
+PRAGMA = re.compile(r"pragma:\s?(?:allow|white)list[ -]secret", re.IGNORECASE)
+NEXTLINE = re.compile(r"pragma:\s?allowlist[ -]nextline[ -]secret", re.IGNORECASE)
+OURS = re.compile(r"secret-hygiene:\s*ignore(?:\[(?P<rules>[^\]]*)\])?", re.IGNORECASE)
+
+
+def silenced(rule: str, line: str, previous: str) -> bool:
+    """True when a comment on ``line`` (or a nextline pragma on ``previous``) silences ``rule``."""
+    if PRAGMA.search(line) or NEXTLINE.search(previous):
+        return True
+    for match in OURS.finditer(line):
+        rules = match.group("rules")
+        if rules is None:
+            return True
+        if rule in matching([r for r in re.split(r"[,\s]+", rules) if r]):
+            return True
+    return False

@@ -1,0 +1,1 @@
+"""Judgements about names and values shared by every rule family."""

@@ -1,0 +1,191 @@
+"""Compose (and shell) variable interpolation: `$VAR`, `${VAR}`, `${VAR:-default}` and friends.
+
+The grammar is the Compose specification's: `$$` is a literal `$`; `${VAR:-x}` (unset or
+empty), `${VAR-x}` (unset), `${VAR:?err}`, `${VAR?err}`, `${VAR:+x}`, `${VAR+x}`, nested
+operands. Shell's `${VAR:=x}` / `${VAR=x}` are parsed too, for shell scripts. Offsets are
+0-based positions in the parsed text, so findings can point at the operand's column.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
+UPPER_NAME = re.compile(r"[_A-Z][_A-Z0-9]*$")
+OPERATORS = (":-", ":?", ":+", ":=", "-", "?", "+", "=")
+DEFAULT_OPERATORS = frozenset({":-", "-", ":=", "="})
+REQUIRED_OPERATORS = frozenset({":?", "?"})
+
+
+@dataclass
+class Literal:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Reference:
+    name: str
+    start: int
+    end: int
+    braced: bool = False
+    operator: str | None = None
+    operand: list[Literal | Reference] = field(default_factory=list)
+    operand_start: int = 0
+    operand_end: int = 0
+
+    @property
+    def is_fallback(self) -> bool:
+        return self.operator in DEFAULT_OPERATORS
+
+    @property
+    def is_required(self) -> bool:
+        return self.operator in REQUIRED_OPERATORS
+
+    def operand_text(self) -> str:
+        return render(self.operand)
+
+
+@dataclass
+class Invalid:
+    """A `$` Compose cannot read (`${` with no name, an unclosed brace)."""
+
+    start: int
+    end: int
+    text: str
+
+
+Part = Literal | Reference | Invalid
+
+
+def parse(text: str) -> list[Part]:
+    parts, _ = _parse(text, 0, closing=False)
+    return parts
+
+
+def _parse(text: str, pos: int, closing: bool) -> tuple[list[Part], int]:
+    parts: list[Part] = []
+    buffer: list[str] = []
+    buffer_start = pos
+
+    def flush(end: int) -> None:
+        nonlocal buffer, buffer_start
+        if buffer:
+            parts.append(Literal("".join(buffer), buffer_start, end))
+            buffer = []
+
+    length = len(text)
+    while pos < length:
+        char = text[pos]
+        if closing and char == "}":
+            break
+        if char != "$":
+            if not buffer:
+                buffer_start = pos
+            buffer.append(char)
+            pos += 1
+            continue
+        nxt = text[pos + 1] if pos + 1 < length else ""
+        if nxt == "$":
+            if not buffer:
+                buffer_start = pos
+            buffer.append("$")
+            pos += 2
+            continue
+        if nxt == "{":
+            flush(pos)
+            part, pos = _braced(text, pos)
+            parts.append(part)
+            continue
+        match = NAME.match(text, pos + 1)
+        if match:
+            flush(pos)
+            parts.append(Reference(match.group(), pos, match.end()))
+            pos = match.end()
+            continue
+        if not buffer:
+            buffer_start = pos
+        buffer.append("$")
+        pos += 1
+    flush(pos)
+    return parts, pos
+
+
+def _braced(text: str, start: int) -> tuple[Part, int]:
+    match = NAME.match(text, start + 2)
+    if not match:
+        end = text.find("}", start)
+        end = len(text) if end < 0 else end + 1
+        return Invalid(start, end, text[start:end]), end
+    pos = match.end()
+    reference = Reference(match.group(), start, pos, braced=True)
+    if pos < len(text) and text[pos] == "}":
+        reference.end = pos + 1
+        return reference, pos + 1
+    for operator in OPERATORS:
+        if text.startswith(operator, pos):
+            reference.operator = operator
+            reference.operand_start = pos + len(operator)
+            operand, end = _parse(text, reference.operand_start, closing=True)
+            reference.operand = operand
+            reference.operand_end = end
+            if end >= len(text) or text[end] != "}":
+                return Invalid(start, len(text), text[start:]), len(text)
+            reference.end = end + 1
+            return reference, end + 1
+    end = text.find("}", pos)
+    end = len(text) if end < 0 else end + 1
+    return Invalid(start, end, text[start:end]), end
+
+
+def render(parts: list[Part]) -> str:
+    """The parts' source text (references rendered as written)."""
+    out = []
+    for part in parts:
+        if isinstance(part, Literal):
+            out.append(part.text)
+        elif isinstance(part, Invalid):
+            out.append(part.text)
+        elif part.braced:
+            inner = part.name + (part.operator or "") + render(part.operand)
+            out.append("${" + inner + "}")
+        else:
+            out.append("$" + part.name)
+    return "".join(out)
+
+
+def references(parts: list[Part]) -> list[Reference]:
+    """Every reference, nested operands included, outermost first."""
+    found: list[Reference] = []
+    for part in parts:
+        if isinstance(part, Reference):
+            found.append(part)
+            found.extend(references(part.operand))
+    return found
+
+
+def literal_text(parts: list[Part]) -> str:
+    return "".join(p.text for p in parts if isinstance(p, Literal))
+
+
+def has_reference(text: str) -> bool:
+    """True when ``text`` interpolates a variable: any `${...}`, or `$NAME` in upper case.
+
+    `$word` in lower case inside other text (`pa$word1`) is far more often a literal dollar in a
+    password than a reference; it is still reported by the `$`-escaping rule.
+    """
+    if "$" not in text:
+        return False
+    parts = parse(text)
+    if len(parts) == 1 and isinstance(parts[0], Reference):
+        return True
+    return any(isinstance(p, Reference) and (p.braced or UPPER_NAME.match(p.name))
+               for p in parts)
+
+
+def is_single_reference(text: str) -> bool:
+    """The whole text is one `${...}` reference (a template placeholder in any format)."""
+    parts = parse(text.strip())
+    return len(parts) == 1 and isinstance(parts[0], Reference) and parts[0].braced

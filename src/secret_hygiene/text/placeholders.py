@@ -1,0 +1,72 @@
+"""Values that are not secrets: placeholders, references, templates and paths."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+from . import interpolation
+
+REFERENCE_PREFIXES = ("vault:", "aws-secrets:", "arn:aws:secretsmanager:", "arn:aws:ssm:",
+                      "op://", "file:", "secretsmanager:", "ssm:")
+PLACEHOLDER_PREFIXES = ("change-me", "changeme", "change_me", "change-it", "changeit",
+                        "your-", "your_", "your.", "replace-with", "replace_with", "replace-me",
+                        "replaceme", "replace_me", "xxx", "insert-", "insert_", "put-your",
+                        "enter-your", "set-me", "setme", "fill-me", "fillme")
+PLACEHOLDER_WORDS = ("example", "dummy", "placeholder", "changeme", "change-me", "change_me")
+EXACT_PLACEHOLDERS = frozenset({"none", "null", "nil", "undefined", "~", "...", "…", "-", "''",
+                                '""', "n/a", "na", "tbd", "todo", "secret-here",
+                                "password-here"})
+SECRET_MOUNTS = ("/run/secrets/", "/var/run/secrets/")
+TEMPLATE_MARKERS = (".example", ".sample", ".template", ".dist")
+
+_TEMPLATED = re.compile(
+    r"^\s*(?:<[^<>]*>|\{\{.*\}\}|\$\{\{.*\}\}|%\([^)]*\)[sd]|#\{[^}]*\}|%[A-Za-z_][\w]*%"
+    r"|\{[A-Za-z_][\w.]*\})\s*$", re.DOTALL)
+_ALL_STARS = re.compile(r"^\*{3,}$|^x{3,}$", re.IGNORECASE)
+_MARKER_WORD = re.compile(r"^(?:todo|fixme|tbd|redacted|none|unset)(?:[-_:. ].*)?$", re.IGNORECASE)
+_TEMPLATE_INLINE = re.compile(r"\{\{.*?\}\}|\$\{\{.*?\}\}")
+
+
+def is_reference(value: str) -> bool:
+    """A pointer to where a secret lives: vault:/aws-secrets: references, /run/secrets paths."""
+    text = value.strip().strip("'\"").lower()
+    return text.startswith(REFERENCE_PREFIXES) or text.startswith(SECRET_MOUNTS)
+
+
+def is_placeholder(value: str, *, interpolates: bool = True) -> bool:
+    """True when ``value`` is empty, a placeholder, a reference, a template or a path.
+
+    Placeholders are never leaks: `change-me`, `your-...`, `<...>`, `${VAR}`, `xxx`, `***`,
+    anything containing `example` or `dummy`, `vault:...`, `/run/secrets/...`.
+    ``interpolates`` says whether the file format expands `$VAR` (compose, .env, shell); in
+    source code only a whole-value `${...}` counts as a reference.
+    """
+    text = value.strip()
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "'\"":
+        text = text[1:-1].strip()
+    if not text:
+        return True
+    lower = text.lower()
+    if lower in EXACT_PLACEHOLDERS or _ALL_STARS.match(text) or _TEMPLATED.match(text) \
+            or _MARKER_WORD.match(text):
+        return True
+    if lower.startswith(PLACEHOLDER_PREFIXES) or any(w in lower for w in PLACEHOLDER_WORDS):
+        return True
+    if is_reference(text) or _TEMPLATE_INLINE.search(text):
+        return True
+    if interpolates:
+        return interpolation.has_reference(text)
+    return interpolation.is_single_reference(text)
+
+
+def is_template_file(path: str) -> bool:
+    """Files that exist to be copied: `.env.example`, `config.sample.yaml`, `app.ini.dist`."""
+    name = PurePosixPath(path).name.lower()
+    for marker in TEMPLATE_MARKERS:
+        if name.endswith(marker) or f"{marker}." in name:
+            return True
+        bare = marker[1:]
+        if name.endswith(f"-{bare}") or name.endswith(f"_{bare}") or name.startswith(f"{bare}."):
+            return True
+    return False
