@@ -8,6 +8,7 @@ could not read everything it was asked to.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import tempfile
@@ -136,7 +137,7 @@ def write_atomically(path: Path, text: str) -> None:
         handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
-        os.replace(temporary, path)
+        Path(temporary).replace(path)
     except OSError as error:
         raise CommandError(f"{path}: cannot write: {error.strerror}") from None
 
@@ -276,10 +277,8 @@ def _manifest_report(error: ManifestError, args: argparse.Namespace) -> None:
         report.findings.append(Finding(rule.id, rule.severity, str(error.path), line, column,
                                        message, "fix the manifest", subject=message))
     report.errors.append(f"invalid manifest {error.path}")
-    try:
+    with contextlib.suppress(CommandError):
         emit(report, args)
-    except CommandError:
-        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -302,7 +301,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("secret-hygiene: interrupted\n")
         return EXIT_ERROR
-    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback
+    except Exception as error:
         if getattr(args, "debug", False):
             sys.stderr.write(REDACTION.scrub(traceback.format_exc()))
         message = REDACTION.scrub(str(error).splitlines()[0] if str(error) else "")

@@ -244,10 +244,10 @@ def environment_entries(node: Node) -> list[EnvEntry]:
             text = item.text()
             if text is None:
                 continue
-            name, sep, value = text.partition("=")
+            name, sep, assigned = text.partition("=")
             base = item.column + (1 if item.style in ('"', "'") else 0)
             if sep:
-                entries.append(EnvEntry(name, value, item.line, base + len(name) + 1, True,
+                entries.append(EnvEntry(name, assigned, item.line, base + len(name) + 1, True,
                                         item))
             else:
                 entries.append(EnvEntry(name, None, item.line, base, True, item))

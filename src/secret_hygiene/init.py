@@ -8,6 +8,7 @@ variables, `_FILE` variables pointing at /run/secrets), template env files such 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
@@ -16,7 +17,7 @@ from . import yamlsafe
 from .repo import Repo
 from .rules.compose import env_assignments
 from .sources import walk_directory
-from .text.names import file_variable_target, is_file_variable, is_secret_like
+from .text.names import is_file_variable, is_secret_like
 from .text.placeholders import is_template_file
 
 DOC_CANDIDATES = ("docs/secret_management.md", "docs/secrets.md", "SECRETS.md",
@@ -33,6 +34,9 @@ class Proposal:
     services: set[str] = field(default_factory=set)
     production: bool = False
     seen_in: set[str] = field(default_factory=set)
+
+
+Propose = Callable[[str, str], Proposal]
 
 
 def _files(root: Path, repo: Repo | None) -> list[str]:
@@ -56,7 +60,7 @@ def infer_manifest(root: Path, repo: Repo | None) -> str:
     for path in composes:
         _from_compose(root, path, path in production, propose)
     for path in paths:
-        if is_template_file(path) and PurePosixPath(path).name.lower().startswith(".env") \
+        if (is_template_file(path) and PurePosixPath(path).name.lower().startswith(".env")) \
                 or PurePosixPath(path).name.lower() in ("env.example", ".env.sample"):
             _from_env_template(root, path, propose)
     docs = next((d for d in DOC_CANDIDATES if (root / d).is_file()), None)
@@ -88,8 +92,7 @@ def _read(root: Path, path: str) -> str | None:
         return None
 
 
-def _from_compose(root: Path, path: str, production: bool, propose: object) -> None:
-    assert callable(propose)
+def _from_compose(root: Path, path: str, production: bool, propose: Propose) -> None:
     text = _read(root, path)
     if text is None:
         return
@@ -102,16 +105,10 @@ def _from_compose(root: Path, path: str, production: bool, propose: object) -> N
     model = compose_model.parse(path, documents[0])
     if isinstance(model, str):
         return
-    env_names: dict[str, str] = {}
-    for service in model.services.values():
-        for entry in service.environment:
-            if is_file_variable(entry.name) and entry.value and "/run/secrets/" in entry.value:
-                secret = entry.value.rsplit("/", 1)[-1]
-                env_names.setdefault(secret, file_variable_target(entry.name))
-    for name, secret in model.secrets.items():
+    for name, declared in model.secrets.items():
         proposal = propose(name, path)
         proposal.docker_secret = name
-        source = secret.field("file")
+        source = declared.field("file")
         if source is not None and source.text():
             proposal.file = model.resolve(source.value)
         proposal.production = proposal.production or production
@@ -126,8 +123,7 @@ def _from_compose(root: Path, path: str, production: bool, propose: object) -> N
                 proposal.production = proposal.production or production
 
 
-def _from_env_template(root: Path, path: str, propose: object) -> None:
-    assert callable(propose)
+def _from_env_template(root: Path, path: str, propose: Propose) -> None:
     for _line, name, _value in env_assignments(_read(root, path) or ""):
         if is_secret_like(name):
             propose(name, path)
@@ -136,8 +132,7 @@ def _from_env_template(root: Path, path: str, propose: object) -> None:
             propose(name, path).sensitive = False
 
 
-def _from_docs(root: Path, path: str, propose: object) -> None:
-    assert callable(propose)
+def _from_docs(root: Path, path: str, propose: Propose) -> None:
     for line in (_read(root, path) or "").splitlines():
         if not re.match(r"^\s*(?:[-*+]|\d+[.)]|\|)", line):
             continue

@@ -15,14 +15,12 @@ from pathlib import Path
 
 from . import compose as compose_model
 from . import yamlsafe
-from .config import Settings
 from .context import Project
 from .errors import CommandError
 from .findings import Finding, Report, Skipped
 from .rules import content, docs, files
 from .rules.catalogue import get
-from .rules.compose import ComposeContext, check_compose, env_assignments, \
-    secret_names_in_env_text
+from .rules.compose import ComposeContext, check_compose, env_assignments, secret_names_in_env_text
 from .rules.content import check_yaml_problem
 from .sources import Kind, SourceFile, excluded, read_source, walk_directory
 from .suppress import silenced

@@ -1,4 +1,4 @@
-"""pre-commit hook: all static checks on the files pre-commit passes, plus the cheap repository checks."""
+"""pre-commit hook: all static checks on the passed files plus cheap repository checks."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""pre-commit hook: SH2xx checks: secret files tracked, staged, not ignored or readable by others."""
+"""pre-commit hook: SH2xx: secret files tracked, staged, not ignored or readable."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""pre-commit hook: SH1xx value checks (hardcoded secrets, literal fallbacks) on the passed files."""
+"""pre-commit hook: SH1xx: hardcoded secrets and literal fallbacks in the passed files."""
 
 from __future__ import annotations
 

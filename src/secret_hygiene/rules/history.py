@@ -173,7 +173,7 @@ def _stream_blobs(project: Project, blobs: list[str], report: Report):  # type: 
         for blob in blobs:
             header = process.stdout.readline().decode("utf-8", "replace").strip()
             parts = header.split()
-            if len(parts) == 2 and parts[1] == "missing" or len(parts) < 3:
+            if (len(parts) == 2 and parts[1] == "missing") or len(parts) < 3:
                 report.skipped.append(Skipped(f"{blob[:12]}", "git object missing (pruned "
                                               "pack or partial clone)", incomplete=True))
                 continue

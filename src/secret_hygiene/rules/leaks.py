@@ -236,7 +236,7 @@ def _connection_strings(lines: list[str]) -> list[Leak]:
         for match in CONNECTION_PASSWORD.finditer(raw):
             value = match.group("value")
             start = match.start("value")
-            digest = hashlib.sha1(value.encode("utf-8", "surrogateescape")).hexdigest()  # noqa: S324
+            digest = hashlib.sha1(value.encode("utf-8", "surrogateescape")).hexdigest()
             leaks.append(Leak(number, start + 1, start + len(value) + 1, CONNECTION_STRING,
                               value, digest))
     return leaks

@@ -192,7 +192,7 @@ def _hit_if_literal(rule: str, name: str, number: int, start: int, end: int, tex
     return ValueHit(rule, name, number, start + 1, end + 1, text, spec, how)
 
 
-def _is_secret_variable(name: str, manifest: Manifest) -> SecretSpec | None | bool:
+def _is_secret_variable(name: str, manifest: Manifest) -> SecretSpec | bool | None:
     spec = manifest.lookup(name)
     if spec is not None:
         return spec if spec.sensitive else False
@@ -299,8 +299,8 @@ def scan_yaml(source: SourceFile, documents: list[Document], manifest: Manifest)
         for parent, key, node in walk(document.root):
             if not node.is_scalar or node.is_null or (parent is data_node and parent):
                 continue
-            single_line = node.line == node.end_line or node.style in (None, '"', "'") and \
-                "\n" not in node.value
+            single_line = node.line == node.end_line or (node.style in (None, '"', "'") and \
+                "\n" not in node.value)
             if key is not None and key.is_scalar:
                 hits.extend(_yaml_pair(key.value, node, manifest, single_line))
             elif key is None and parent is not None and parent.is_seq:

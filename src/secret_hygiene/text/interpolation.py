@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Union
 
 NAME = re.compile(r"[_A-Za-z][_A-Za-z0-9]*")
 UPPER_NAME = re.compile(r"[_A-Z][_A-Z0-9]*$")
 OPERATORS = (":-", ":?", ":+", ":=", "-", "?", "+", "=")
 DEFAULT_OPERATORS = frozenset({":-", "-", ":=", "="})
 REQUIRED_OPERATORS = frozenset({":?", "?"})
+
+
+Part = Union["Literal", "Reference", "Invalid"]
 
 
 @dataclass
@@ -32,7 +36,7 @@ class Reference:
     end: int
     braced: bool = False
     operator: str | None = None
-    operand: list[Literal | Reference] = field(default_factory=list)
+    operand: list[Part] = field(default_factory=list)
     operand_start: int = 0
     operand_end: int = 0
 
@@ -57,7 +61,6 @@ class Invalid:
     text: str
 
 
-Part = Literal | Reference | Invalid
 
 
 def parse(text: str) -> list[Part]:
@@ -144,9 +147,7 @@ def render(parts: list[Part]) -> str:
     """The parts' source text (references rendered as written)."""
     out = []
     for part in parts:
-        if isinstance(part, Literal):
-            out.append(part.text)
-        elif isinstance(part, Invalid):
+        if isinstance(part, (Literal, Invalid)):
             out.append(part.text)
         elif part.braced:
             inner = part.name + (part.operator or "") + render(part.operand)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -38,7 +39,7 @@ def is_secret_like(name: str) -> bool:
         return False
     if any(p in SECRET_WORDS for p in parts):
         return True
-    return any(pair in SECRET_PAIRS for pair in zip(parts, parts[1:]))
+    return any(pair in SECRET_PAIRS for pair in itertools.pairwise(parts))
 
 
 def is_file_variable(name: str) -> bool:
