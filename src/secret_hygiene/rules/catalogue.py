@@ -42,19 +42,23 @@ RULES: tuple[Rule, ...] = (
          "Add the missing names to the document (or remove the stale ones)."),
     Rule("SH101", E, "literal value assigned to a manifest secret",
          "A value written into a tracked file is in every clone and in history forever.",
-         'SECRET_KEY = "9f7c2d..."        # settings.py\nDB_PASSWORD=hunter2-prod       # .env',
+         'SECRET_KEY = "9f7c2d..."   # settings.py\n'  # pragma: allowlist secret
+         "DB_PASSWORD=hunter2-prod  # .env",  # pragma: allowlist secret
          "Read the value at run time (os.environ['SECRET_KEY'], a /run/secrets file or the "
          "secret store), remove it from the file, and rotate it: it is in history."),
     Rule("SH102", E, "secret detected by a detect-secrets plugin or a credential pattern",
          "Cloud keys, tokens, private keys and passwords in connection strings grant access to "
          "whoever reads the repository.",
-         'aws_secret_access_key = "wJalr..."\nDATABASE_URL=postgres://app:s3cret@db/app',
+         'aws_secret_access_key = "wJalr..."\n'  # pragma: allowlist secret
+         "DATABASE_URL=postgres://app:s3cret@db/app",  # pragma: allowlist secret
          "Move the credential to the secret store, revoke and rotate it, and reference it by "
          "name. If it is a false positive, add it to the baseline."),
     Rule("SH103", W, "literal fallback for a secret",
-         "A default such as os.getenv('SECRET_KEY', 'dev-key') ships a usable secret in the "
-         "code and hides a missing production value: the app starts with the known default.",
-         'os.getenv("SECRET_KEY", "dev-only-key")\nDB_PASSWORD: ${DB_PASSWORD:-postgres}',
+         "A default such as os.getenv('SECRET_KEY', 'dev-key') ships a "  # pragma: allowlist secret
+         "usable secret in the code and hides a missing production value: the app starts "
+         "with the known default.",
+         'os.getenv("SECRET_KEY", "dev-only-key")\n'  # pragma: allowlist secret
+         "DB_PASSWORD: ${DB_PASSWORD:-postgres}",  # pragma: allowlist secret
          "Drop the default and fail when the value is missing: os.environ['SECRET_KEY'], or "
          "${DB_PASSWORD:?DB_PASSWORD is required} in compose files."),
     Rule("SH201", E, "secret file tracked by git or staged",

@@ -24,6 +24,14 @@ from .values import (
 
 KUBERNETES_HINT = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 RULE_ORDER = {"SH103": 3, "SH101": 2, "SH102": 1}
+LEAK_MESSAGES = {
+    "Secret Keyword": "hardcoded secret assigned to a secret-like name",
+    "Base64 High Entropy String": "high-entropy base64 string (a key or token?)",
+    "Hex High Entropy String": "high-entropy hex string (a key or token?)",
+    "Basic Auth Credentials": "password in a URL (scheme://user:password@host)",
+    leaks.CONNECTION_STRING: "password in a connection string",
+    "Private Key": "private key",
+}
 
 
 @dataclass
@@ -96,8 +104,7 @@ def _value_finding(source: SourceFile, hit: ValueHit) -> Finding:
 def _leak_finding(source: SourceFile, leak: leaks.Leak) -> Finding:
     rule = get("SH102")
     secret = SecretValue.of(leak.value)
-    what = leak.type[0].lower() + leak.type[1:] if leak.type.isascii() else leak.type
-    message = f"{what} detected"
+    message = LEAK_MESSAGES.get(leak.type, f"{leak.type} detected")
     hint = "move it to the secret store and rotate it; if it is not a secret, add it to the " \
            "baseline (secret-hygiene baseline)"
     return Finding(rule.id, Severity.ERROR, source.path, leak.line, leak.column, message, hint,
