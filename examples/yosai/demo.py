@@ -61,7 +61,10 @@ def main() -> int:
     print(f"$ cd {repo} && secret-hygiene check\n", flush=True)
     code = subprocess.run([tool, "check", *sys.argv[1:]], cwd=repo).returncode
     print(f"\nexit code {code} ({'findings, as planted' if code == 1 else 'unexpected'}).")
-    print(f"The example repository is at {repo}; explore it, then delete {target}.")
+    if os.environ.get("SECRET_HYGIENE_DEMO_CLEANUP"):
+        shutil.rmtree(target)
+    else:
+        print(f"The example repository is at {repo}; explore it, then delete {target}.")
     return 0 if code == 1 else 1
 
 

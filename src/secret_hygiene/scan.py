@@ -99,7 +99,8 @@ def run_check(project: Project, options: CheckOptions) -> Report:
 
     repo_rules = {r for r in selected if r.startswith(("SH2", "SH3"))}
     if repo_rules:
-        _repository_checks(project, reader, listed, compose_paths, selected, report)
+        _repository_checks(project, reader, listed, compose_paths, selected, report,
+                           options.environ)
     if "SH002" in selected:
         report.findings.extend(docs.check_docs(root, project.manifest))
 
@@ -110,7 +111,8 @@ def run_check(project: Project, options: CheckOptions) -> Report:
 
 
 def _repository_checks(project: Project, reader: _Files, listed: list[str],
-                       compose_paths: list[str], selected: set[str], report: Report) -> None:
+                       compose_paths: list[str], selected: set[str], report: Report,
+                       environ: Mapping[str, str]) -> None:
     """Secret files (SH2xx) and compose wiring (SH3xx): one ls-files, one check-ignore."""
     root = project.root
     models = _composes(reader, compose_paths, selected, report)
@@ -129,7 +131,7 @@ def _repository_checks(project: Project, reader: _Files, listed: list[str],
                                                  committed, ignore))
     if any(rule.startswith("SH3") for rule in selected):
         context = ComposeContext(project.manifest, root, selected, tracked, ignore,
-                                 reader.text)
+                                 reader.text, environ, _dotenv(reader))
         for model in models:
             report.findings.extend(check_compose(model, context))
 

@@ -167,7 +167,8 @@ class _Converter:
         before = self.decoded
         self.decoded += 1
         if isinstance(node, yaml.ScalarNode):
-            out = Node("scalar", node.tag, line, column, value=str(node.value), style=node.style)
+            out = Node("scalar", node.tag, line, column, value=str(node.value),
+                       style=node.style or None)
         elif isinstance(node, yaml.SequenceNode):
             out = Node("seq", node.tag, line, column)
             out.items = [self.convert(child, depth + 1) for child in node.value]

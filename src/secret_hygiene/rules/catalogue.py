@@ -235,3 +235,12 @@ def matching(patterns: list[str]) -> set[str]:
 
 def unknown(patterns: list[str]) -> list[str]:
     return [p for p in patterns if not matching([p])]
+
+
+def markdown_table() -> str:
+    """The README's rule table (a test keeps README.md in step with this catalogue)."""
+    rows = ["| id | default | what it finds |", "| --- | --- | --- |"]
+    for rule in RULES:
+        title = rule.title.replace("|", "\\|")
+        rows.append(f"| {rule.id} | {rule.severity.label} | {title} |")
+    return "\n".join(rows)

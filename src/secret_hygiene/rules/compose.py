@@ -8,7 +8,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,13 @@ class ComposeContext:
     tracked: set[str] | None  # None when there is no git repository
     ignore: dict[str, IgnoreMatch] = field(default_factory=dict)
     read_text: Callable[[str], str | None] = lambda path: None
+    environment_shell: Mapping[str, str] = field(default_factory=dict)
+    dotenv: dict[str, str] = field(default_factory=dict)  # the project .env
+
+    @property
+    def environment(self) -> dict[str, str]:
+        """The project environment as Compose builds it: the shell wins over .env."""
+        return {**self.dotenv, **self.environment_shell}
 
 
 def image_repository(image: str | None) -> str | None:
@@ -166,6 +173,7 @@ def _declared(emit: _Emitter, compose: ComposeFile, granted: set[str],
                      "Swarm) refuses external secrets", "use a file: or environment: source "
                      "for docker compose; keep external for docker stack deploy",
                      subject=f"{name}:external")
+        _environment_source(emit, compose, secret, context)
         content = secret.field("content")
         if content is not None:
             emit("SH315", content, f"secret {name} writes its value into the compose file "
@@ -180,6 +188,34 @@ def _declared(emit: _Emitter, compose: ComposeFile, granted: set[str],
                 emit("SH315", content, f"config {key.value} holds secret-like content; configs "
                      "are world-readable in the container", "make it a secret with a file: "
                      "source", subject=f"config:{key.value}")
+
+
+def _environment_source(emit: _Emitter, compose: ComposeFile, secret: TopSecret,
+                        context: ComposeContext) -> None:
+    """SH317: a secret sourced from a project variable that is unset, committed or unusable."""
+    variable_node = secret.field("environment")
+    variable = variable_node.text() if variable_node is not None else None
+    if not variable:
+        return
+    dotenv = posixpath.join(compose.directory, ".env") if compose.directory else ".env"
+    if variable in context.dotenv and context.tracked is not None and dotenv in context.tracked \
+            and variable not in context.environment_shell:
+        emit("SH317", variable_node, f"secret {secret.name} takes {variable} from the project "
+             f".env, which git tracks: the value is committed", f"remove {variable} from "
+             f"{dotenv} and provide it at deploy time", subject=f"{secret.name}:committed")
+    elif variable not in context.environment:
+        emit("SH317", variable_node, f"secret {secret.name} takes {variable} from the "
+             "environment, but it is unset here (docker compose fails: 'environment variable "
+             "required by secret is not set')", f"export {variable} where compose runs, from an "
+             "uncommitted source", subject=f"{secret.name}:unset")
+    for service in compose.services.values():
+        read_only = service.node.get("read_only")
+        if read_only is not None and read_only.value.lower() == "true" and any(
+                g.source == secret.name for g in service.secrets):
+            emit("SH317", read_only, f"read-only service {service.name} cannot receive "
+                 f"environment-sourced secret {secret.name} (Compose: 'file is the sole "
+                 "supported option')", f"give {secret.name} a file: source",
+                 subject=f"{secret.name}:{service.name}:read-only", severity=Severity.ERROR)
 
 
 def _config_content_is_secret(text: str, manifest: Manifest) -> bool:
