@@ -14,11 +14,12 @@ import hashlib
 from typing import Any
 
 import pytest
-from conftest import SHARED, Repo, Result, Runner, token
 
 from secret_hygiene.manifest import load_manifest
 from secret_hygiene.rules import values
 from secret_hygiene.sources import SourceFile
+
+from conftest import SHARED, Repo, Result, Runner, token
 
 Expected = list[tuple[str, int]]
 
@@ -210,7 +211,8 @@ NOT_LITERALS: list[tuple[str, str]] = [
     (".env", "DB_PASSWORD=\n"),
     (".env.ref", "SECRET_KEY=${SECRET_KEY}\nDB_PASSWORD=$DB_PASSWORD\n"),
     (".env.file", "SECRET_KEY_FILE=/run/secrets/secret_key\nDB_PASSWORD_FILE=secrets/db.txt\n"),
-    (".env.placeholder", "DB_PASSWORD=change-me\nSECRET_KEY=<secret key>\nAUTH0_CLIENT_SECRET=***\n"),
+    (".env.placeholder", "DB_PASSWORD=change-me\nSECRET_KEY=<secret key>\n"
+                         "AUTH0_CLIENT_SECRET=***\n"),
     (".env.stores", "DB_PASSWORD=vault:secret/data/yosai#DB_PASSWORD\n"
                     "SECRET_KEY=aws-secrets:prod/yosai/SECRET_KEY\n"),
     (".env.mount", "DB_PASSWORD=/run/secrets/db_password\n"),
@@ -218,8 +220,10 @@ NOT_LITERALS: list[tuple[str, str]] = [
                      "DB_PASSWORD=${DB_PASSWORD:-change-me}\nDB_PASSWORD=${DB_PASSWORD:-${PG}}\n"),
     # shell
     ("cat.sh", "DB_PASSWORD=$(cat /run/secrets/db_password)\n"),
-    ("cat_quoted.sh", 'export DB_PASSWORD="$(cat /run/secrets/db_password)"\n'),  # pragma: allowlist secret
-    ("backticks.sh", "DB_PASSWORD=`cat /run/secrets/db_password`\n"),  # pragma: allowlist secret
+    ("cat_quoted.sh",
+     'export DB_PASSWORD="$(cat /run/secrets/db_password)"\n'),  # pragma: allowlist secret
+    ("backticks.sh",
+     "DB_PASSWORD=`cat /run/secrets/db_password`\n"),  # pragma: allowlist secret
     ("guard.sh", 'export SECRET_KEY="${SECRET_KEY:?SECRET_KEY is required}"\n'),
     # YAML
     ("config.yaml", "app:\n  SECRET_KEY: ${SECRET_KEY}\n  DB_PASSWORD_FILE: /run/secrets/db\n"
@@ -455,9 +459,11 @@ def test_text_output_does_not_carry_the_value(repo: Repo, run: Runner) -> None:
     assert "app.py:1:15: SH101" in result.stdout
 
 
-def test_no_manifest_means_no_sh101(repo: Repo, run: Runner) -> None:
+def test_without_a_manifest_generic_detection_still_runs(repo: Repo, run: Runner) -> None:
     value = token(24)
     repo.write("app.py", f'SECRET_KEY = "{value}"\n')
-    result = run(repo.path, "check", "--format", "json", "--select", "SH101")
+    result = run(repo.path, "check", "--format", "json", "--select", "SH1")
     assert value not in result.stdout
-    assert result.at("SH101") == []
+    assert result.at("SH101") == []  # no manifest, no manifest secrets
+    assert result.at("SH102") == [("app.py", 1)]
+    assert result.findings[0]["secret"]["sha256"] == sha256(value)

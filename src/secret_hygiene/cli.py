@@ -133,12 +133,16 @@ def write_atomically(path: Path, text: str) -> None:
     path = path if path.is_absolute() else Path.cwd() / path
     if not path.parent.is_dir():
         raise CommandError(f"{path}: cannot write: folder {path.parent} does not exist")
+    temporary: Path | None = None
     try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+        temporary = Path(name)
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(text)
-        Path(temporary).replace(path)
+        temporary.replace(path)
     except OSError as error:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         raise CommandError(f"{path}: cannot write: {error.strerror}") from None
 
 
@@ -273,12 +277,25 @@ def _manifest_report(error: ManifestError, args: argparse.Namespace) -> None:
         return
     report = Report(args.command)
     rule = catalogue.get("SH001")
+    path = _display_path(error.path)
     for line, column, message in error.problems:
-        report.findings.append(Finding(rule.id, rule.severity, str(error.path), line, column,
+        report.findings.append(Finding(rule.id, rule.severity, path, line, column,
                                        message, "fix the manifest", subject=message))
     report.errors.append(f"invalid manifest {error.path}")
     with contextlib.suppress(CommandError):
         emit(report, args)
+
+
+def _display_path(path: Path) -> str:
+    """A path as findings name it: relative to the repository root when it is inside it."""
+    from .repo import Repo
+
+    repo = Repo.discover(Path.cwd())
+    root = repo.root if repo else Path.cwd()
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -287,8 +304,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except ManifestError as error:
-        for line in error.lines():
-            sys.stderr.write(f"secret-hygiene: error: {line} (SH001)\n")
+        shown = _display_path(error.path)
+        for line, column, message in error.problems:
+            sys.stderr.write(f"secret-hygiene: error: {shown}:{line}:{column}: {message} "
+                             "(SH001)\n")
         _manifest_report(error, args)
         return EXIT_ERROR
     except (CommandError, ConfigError, BaselineError, GitError) as error:

@@ -173,18 +173,27 @@ def evaluate(text: str) -> str | None:
     return "".join(out)
 
 
-def parse(path: str, document: Document) -> ComposeFile | str:
+@dataclass(frozen=True)
+class ShapeProblem:
+    """Why a file is not a compose file Compose accepts, and the line that shows it."""
+
+    message: str
+    line: int
+    column: int = 1
+
+
+def parse(path: str, document: Document) -> ComposeFile | ShapeProblem:
     """The compose model of one file, or why the file is not a compose file Compose accepts."""
     root = document.root
     if root is None:
-        return "file is empty"
+        return ShapeProblem("file is empty", 1)
     if not root.is_map:
-        return "top level is not a mapping"
+        return ShapeProblem("top level is not a mapping", root.line, root.column)
     model = ComposeFile(path, document, root)
     services = root.get("services")
     if services is not None and not services.is_null:
         if not services.is_map:
-            return "'services' is not a mapping"
+            return ShapeProblem("'services' is not a mapping", services.line, services.column)
         for key, node in services.entries():
             if not node.is_map:
                 model.problems.append((node, f"service '{key.value}' is not a mapping"))
@@ -193,7 +202,8 @@ def parse(path: str, document: Document) -> ComposeFile | str:
     secrets = root.get("secrets")
     if secrets is not None and not secrets.is_null:
         if not secrets.is_map:
-            return "top-level 'secrets' is not a mapping"
+            return ShapeProblem("top-level 'secrets' is not a mapping", secrets.line,
+                                secrets.column)
         for key, node in secrets.entries():
             model.secrets[key.value] = TopSecret(key.value, key, node)
     return model

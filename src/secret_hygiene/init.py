@@ -103,7 +103,7 @@ def _from_compose(root: Path, path: str, production: bool, propose: Propose) -> 
     if len(documents) != 1:
         return
     model = compose_model.parse(path, documents[0])
-    if isinstance(model, str):
+    if isinstance(model, compose_model.ShapeProblem):
         return
     for name, declared in model.secrets.items():
         proposal = propose(name, path)

@@ -197,27 +197,28 @@ def _composes(reader: _Files, paths: list[str], selected: set[str],
                 report.skipped.append(source)
             continue
         documents = reader.yaml(source)
-        problem: str | None = None
+        problem: compose_model.ShapeProblem | None = None
         if isinstance(documents, yamlsafe.YAMLProblem):
             if "SH310" in selected:
                 finding = check_yaml_problem(source, documents, compose=True)
                 if finding:
                     report.findings.append(finding)
             continue
-        if len(documents) != 1:
-            problem = "a compose file holds one YAML document" if documents else "file is empty"
-        else:
+        if len(documents) > 1:
+            second = documents[1].root
+            problem = compose_model.ShapeProblem("a compose file holds one YAML document",
+                                                 second.line if second else 1)
+        elif documents:
             model = compose_model.parse(path, documents[0])
-            if isinstance(model, str):
+            if isinstance(model, compose_model.ShapeProblem):
                 problem = model
             else:
                 models.append(model)
-        if problem and problem != "file is empty" and "SH310" in selected:
-            line = documents[1].root.line if len(documents) > 1 and documents[1].root else 1
+        if problem and problem.message != "file is empty" and "SH310" in selected:
             report.findings.append(Finding(
-                "SH310", get("SH310").severity, path, line, 1,
-                f"compose file is not usable: {problem}", "fix the compose file",
-                subject=f"shape:{problem}"))
+                "SH310", get("SH310").severity, path, problem.line, problem.column,
+                f"compose file is not usable: {problem.message}", "fix the compose file",
+                subject=f"shape:{problem.message}"))
     return models
 
 

@@ -116,6 +116,20 @@ class SourceFile:
         return cls(path, normal, lines, kind_of(path, first), is_template_file(path))
 
 
+LOCK_FILES = frozenset({
+    "package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml", "bun.lock",
+    "bun.lockb", "deno.lock", "pipfile.lock", "poetry.lock", "pdm.lock", "uv.lock",
+    "cargo.lock", "composer.lock", "gemfile.lock", "podfile.lock", "go.sum", "flake.lock",
+    "mix.lock", "pubspec.lock", "packages.lock.json", "gradle.lockfile", "package.resolved",
+    "conda-lock.yml", "conda-lock.yaml", "gopkg.lock", "paket.lock", "cartfile.resolved",
+})
+
+
+def is_lock_file(path: str) -> bool:
+    """Dependency lock files: their hashes and integrity strings are never secrets."""
+    return PurePosixPath(path).name.lower() in LOCK_FILES
+
+
 def decode(data: bytes) -> tuple[str, bool]:
     """UTF-8 text, with undecodable bytes replaced (never a silent skip). True if replaced."""
     try:

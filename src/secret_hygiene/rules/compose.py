@@ -8,6 +8,7 @@ from __future__ import annotations
 import difflib
 import posixpath
 import re
+import shlex
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,7 +26,7 @@ from ..compose import (
     mount_path,
 )
 from ..findings import Finding, Severity
-from ..manifest import Manifest, SecretSpec
+from ..manifest import Manifest, SecretSpec, normalise
 from ..repo import IgnoreMatch
 from ..text import interpolation
 from ..text.names import file_variable_target, is_file_variable, is_secret_like
@@ -160,7 +161,9 @@ def _declared(emit: _Emitter, compose: ComposeFile, granted: set[str],
                  "service", "add it to the secrets: list of the services that need it, or "
                  "remove the declaration", subject=name, severity=severity)
         _secret_source(emit, compose, secret, context)
-        if external is not None and external.value.lower() not in ("false", ""):
+        if external is not None and (external.is_map or
+                                     external.value.lower() not in ("false", "")):
+            external = secret.node.key_node("external") or external
             others = [k.value for k, _ in secret.node.entries()
                       if k.value not in ("external", "name") and not k.value.startswith("x-")]
             if others:
@@ -237,7 +240,7 @@ def _secret_source(emit: _Emitter, compose: ComposeFile, secret: TopSecret,
     written = file_node.value
     resolved = compose.resolve(written)
     column = file_node.column + (1 if file_node.style in ('"', "'") else 0)
-    if resolved.startswith(("~", "/", "..")):
+    if resolved.startswith(("~", "/")) or resolved == ".." or resolved.startswith("../"):
         emit("SH303", file_node, f"secret {secret.name} reads {written}, outside the "
              "repository", "keep the source inside the project (and git-ignored), or declare "
              "the secret external for Swarm", subject=f"{secret.name}:{written}",
@@ -272,7 +275,8 @@ def _file_variables(emit: _Emitter, service: Service) -> None:
         path = mount_path(value) if value.startswith("/") else None
         if path is None or not (path == SECRETS_DIR or path.startswith(SECRETS_DIR + "/")):
             continue
-        if path in mounts or path in service.volume_targets:
+        if path in mounts or any(path == target or path.startswith(target.rstrip("/") + "/")
+                                 for target in service.volume_targets):
             continue
         if mounts:
             target, source = _closest(path, mounts)
@@ -290,8 +294,8 @@ def _file_variables(emit: _Emitter, service: Service) -> None:
 
 
 def _closest(path: str, mounts: dict[str, str]) -> tuple[str, str]:
-    stem = path.rsplit(".", 1)[0]
-    ranked = sorted(mounts, key=lambda m: -difflib.SequenceMatcher(None, stem, m).ratio())
+    stem = _stem(path)
+    ranked = sorted(mounts, key=lambda m: -difflib.SequenceMatcher(None, stem, _stem(m)).ratio())
     return ranked[0], mounts[ranked[0]]
 
 
@@ -369,9 +373,34 @@ def _exposed_entry(emit: _Emitter, service: Service, entry: EnvEntry, where: str
              f"{'image history' if where == 'build arg' else 'container config'}",
              _hint(where), subject=subject, severity=Severity.WARNING, line=entry.line,
              column=entry.column)
-    elif secret_key and not interpolation.has_reference(value) and not is_placeholder(value):
+    elif secret_key and _is_literal_secret(value):
         emit("SH305", entry.node, f"{where} {entry.name} holds a literal secret",
              _hint(where), subject=subject, line=entry.line, column=entry.column)
+
+
+def _is_literal_secret(value: str) -> bool:
+    """A compose value that reaches the container as a literal secret: not interpolated, and
+    not a placeholder once `$$` escapes are undone (`$${X}` hands `${X}` to the container)."""
+    if interpolation.has_reference(value):
+        return False
+    received = interpolation.literal_text(interpolation.parse(value))
+    return not is_placeholder(received)
+
+
+FLAG = re.compile(r"^--?(?P<name>[A-Za-z][\w.-]*)(?:=(?P<value>.*))?$")
+
+
+def _command_words(node: Node) -> list[tuple[Node, str]]:
+    if node.is_seq:
+        return [(item, item.value) for item in node.items if item.text()]
+    text = node.text()
+    if not text:
+        return []
+    try:
+        words = shlex.split(text)
+    except ValueError:
+        words = text.split()
+    return [(node, word) for word in words]
 
 
 def _exposed_strings(emit: _Emitter, service: Service, node: Node, where: str,
@@ -387,6 +416,19 @@ def _exposed_strings(emit: _Emitter, service: Service, node: Node, where: str,
                  "the value is visible in `docker inspect` and the process list",
                  _hint(where), subject=f"{service.name}:{where}:{','.join(referenced)}",
                  severity=Severity.WARNING)
+    words = _command_words(node)
+    for index, (holder, word) in enumerate(words):
+        match = FLAG.match(word)
+        if not match or not is_secret_like(match.group("name")):
+            continue
+        value = match.group("value")
+        if value is None and index + 1 < len(words) and not words[index + 1][1].startswith("-"):
+            value = words[index + 1][1]
+            holder = words[index + 1][0]
+        if value and _is_literal_secret(value):
+            emit("SH305", holder, f"{where} passes a literal secret in --{match.group('name')}: "
+                 "it is visible in `docker inspect` and the process list", _hint(where),
+                 subject=f"{service.name}:{where}:literal:{match.group('name')}")
 
 
 def _hint(where: str) -> str:
@@ -405,8 +447,9 @@ def _interpolation(emit: _Emitter, service: Service, manifest: Manifest) -> None
         parts = interpolation.parse(entry.value)
         for reference in interpolation.references(parts):
             spec = manifest.lookup(reference.name)
-            if spec is not None and spec.sensitive and reference.operator is None and (
-                    spec.required_in or manifest.required_in_production(spec)):
+            unguarded = reference.operator is None or (
+                not reference.is_required and is_placeholder(reference.operand_text()))
+            if spec is not None and spec.sensitive and unguarded:
                 emit("SH313", entry.node, f"{reference.name} is interpolated without a :? "
                      "guard: if it is unset the service gets an empty string",
                      f"write ${{{reference.name}:?{reference.name} is required}}",
@@ -416,8 +459,8 @@ def _interpolation(emit: _Emitter, service: Service, manifest: Manifest) -> None
                            and not p.braced and not interpolation.UPPER_NAME.match(p.name)
                            and len(parts) > 1]
         if literal_dollars:
-            emit("SH320", entry.node, f"{entry.name} contains an unescaped $ (Compose reads "
-                 f"${literal_dollars[0].name} as a variable and drops it)",
+            emit("SH320", entry.node, f"{entry.name} contains an unescaped $: Compose reads what "
+                 "follows it as a variable name and drops it from the value",
                  "write $$ for a literal dollar sign", subject=f"{service.name}:{entry.name}",
                  line=entry.line, column=entry.column + literal_dollars[0].start)
 
@@ -433,7 +476,12 @@ def _image_conventions(emit: _Emitter, service: Service) -> None:
         if not is_file_variable(entry.name):
             continue
         target = file_variable_target(entry.name)
-        if target not in supported:
+        if entry.name.upper().startswith("FILE__"):
+            emit("SH314", entry.node, f"the {repository} image does not read {entry.name}: the "
+                 "FILE__ prefix is linuxserver.io's convention, not the official images'",
+                 f"use {target}_FILE", subject=f"{service.name}:{entry.name}",
+                 line=entry.line, column=entry.column)
+        elif target not in supported:
             close = difflib.get_close_matches(target, sorted(supported), n=1, cutoff=0.5)
             hint = f"use {close[0]}_FILE" if close else \
                 f"the {repository} image reads no _FILE variables; pass the value another way"
@@ -469,8 +517,10 @@ def _modes_and_targets(emit: _Emitter, service: Service) -> None:
             continue
         value, decimal_looking = parsed
         if decimal_looking:
-            emit("SH318", mode, f"mode {mode.value} is decimal (octal {value:o}); did you mean "
-                 f"0{mode.value}?", f"write mode: 0{mode.value}",
+            meant = f"0{mode.value}" if set(mode.value) <= set("01234567") else "an octal mode"
+            emit("SH318", mode, f"mode {mode.value} is decimal, i.e. octal {value:o}; octal "
+                 "needs a leading 0 or 0o", f"write mode: {meant}" if meant != "an octal mode"
+                 else "write the mode in octal, e.g. mode: 0440",
                  subject=f"{service.name}:{grant.source}:mode")
         elif value & 0o222:
             emit("SH318", mode, f"mode {value:o} sets a write bit on secret {grant.source}",
@@ -574,24 +624,35 @@ def _reference_names(text: str) -> list[str]:
 def receives(service: Service, spec: SecretSpec, compose: ComposeFile,
              env_file_names: Callable[[str], list[str]]) -> str | None:
     """How a service receives a manifest secret, or None. Says which way, for the report."""
-    wanted = {spec.docker_secret.lower(), spec.name.lower()}
+    wanted = {normalise(spec.docker_secret), normalise(spec.name)}
     for grant in service.secrets:
         top = compose.secrets.get(grant.source)
         platform_name = top.field("name") if top is not None else None
-        names = {grant.source.lower(), posixpath.basename(grant.target).lower()}
+        names = {normalise(grant.source), normalise(_stem(grant.target))}
         if platform_name is not None and platform_name.text():
-            names.add(platform_name.value.lower())
+            names.add(normalise(platform_name.value))
         if names & wanted:
             return f"docker secret {grant.source}"
+    direct = (spec.name, f"{spec.name}_FILE")
     for entry in service.environment:
-        if entry.name in (spec.name, f"{spec.name}_FILE"):
+        if entry.name in direct:
             return f"environment {entry.name}"
         if entry.value and spec.name in _reference_names(entry.value):
             return f"environment {entry.name} (interpolated)"
+        if is_file_variable(entry.name) and entry.value and \
+                normalise(_stem(entry.value.strip("\"'"))) in wanted:
+            return f"environment {entry.name} (a _FILE path meant for it)"
     for env_file in service.env_files:
-        if spec.name in env_file_names(env_file.resolved):
-            return f"env_file {env_file.path}"
+        names_in_file = env_file_names(env_file.resolved)
+        for name in direct:
+            if name in names_in_file:
+                return f"env_file {env_file.path} ({name})"
     return None
+
+
+def _stem(path: str) -> str:
+    """`/run/secrets/db_password.txt` -> `db_password`."""
+    return posixpath.basename(path).split(".", 1)[0]
 
 
 def _coverage(emit: _Emitter, compose: ComposeFile, manifest: Manifest) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from ..findings import Finding, SecretValue, Severity
 from ..manifest import Manifest
-from ..sources import Kind, SourceFile
+from ..sources import Kind, SourceFile, is_lock_file
 from ..yamlsafe import Document, YAMLProblem
 from . import leaks
 from .catalogue import get
@@ -24,11 +24,12 @@ from .values import (
 
 KUBERNETES_HINT = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 RULE_ORDER = {"SH103": 3, "SH101": 2, "SH102": 1}
+SHELL_LIKE = frozenset({Kind.ENV, Kind.SHELL, Kind.DOCKERFILE, Kind.MAKE})
 LEAK_MESSAGES = {
     "Secret Keyword": "hardcoded secret assigned to a secret-like name",
     "Base64 High Entropy String": "high-entropy base64 string (a key or token?)",
     "Hex High Entropy String": "high-entropy hex string (a key or token?)",
-    "Basic Auth Credentials": "password in a URL (scheme://user:password@host)",
+    "Basic Auth Credentials": "credentials in a URL (scheme://user:…@host)",
     leaks.CONNECTION_STRING: "password in a connection string",
     "Private Key": "private key",
 }
@@ -48,6 +49,8 @@ def check_content(source: SourceFile, manifest: Manifest, selected: set[str],
                   documents: list[Document] | YAMLProblem | None) -> ContentResult:
     """Findings for one file. ``documents`` is the parsed YAML (or the problem) for YAML files."""
     result = ContentResult()
+    if is_lock_file(source.path):
+        return result  # dependency hashes, not secrets
     structural = isinstance(documents, list)
     if isinstance(documents, YAMLProblem):
         result.yaml_problem = documents
@@ -62,7 +65,8 @@ def check_content(source: SourceFile, manifest: Manifest, selected: set[str],
     if "SH102" in selected:
         transform = source.kind != Kind.YAML or structural
         candidates = leaks.scan_lines(source.path, source.lines, transform=transform,
-                                      template=source.template)
+                                      template=source.template,
+                                      interpolates=source.kind in SHELL_LIKE)
         if structural:
             assert isinstance(documents, list)
             candidates = _kubernetes_leaks(source, documents, candidates)

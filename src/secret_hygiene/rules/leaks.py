@@ -9,7 +9,13 @@ contract asks of a finding and detect-secrets does not give:
   GitHub tokens), a private key's whole PEM block rather than its header line;
 * positions (column) in the original line, not in the transformed one;
 * placeholders are never leaks; where several plugins match one value, the most specific wins;
-* a connection-string password detector (`...;Password=x;`).
+* a connection-string password detector (`...;Password=x;`);
+* detect-secrets faults fixed here: a `= f(...)` or `= x[...]` anywhere on a line no longer
+  hides the line's other secrets (#857: the filter now drops only a value that *is* the call or
+  subscript); in files that get the second, eager INI pass, a secret found by the first pass no
+  longer hides the others (the eager pass always runs and its findings are merged); a keyword
+  match on a name that only points at a secret (`DB_PASSWORD_FILE=...`) or a shell command
+  substitution is not a leak.
 
 Network verification is never enabled.
 """
@@ -22,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from ..text.names import is_secret_like, tokens
 from ..text.placeholders import is_placeholder
 
 CONNECTION_STRING = "Connection String Password"
@@ -32,6 +39,8 @@ TOKEN_TAIL = re.compile(r"[\w\-./+=]*")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*-----|---- END SSH2[ A-Z]*----")
 CONNECTION_PASSWORD = re.compile(
     r"(?:^|[;\"'\s])(?:password|pwd)\s*=\s*(?P<value>[^;\"'\s]+)\s*(?:;|$|[\"'])", re.IGNORECASE)
+ASSIGNED_NAME = re.compile(r"([A-Za-z_][\w.\-]*)[\"'\]]*\s*(?:=|:=|:|=>)\s*[\"'`]?\s*$")
+INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
 CONNECTION_CONTEXT = re.compile(
     r"(?:server|data source|host|user id|uid|database|initial catalog|provider)\s*=",
     re.IGNORECASE)
@@ -87,7 +96,9 @@ class _DetectSecrets:
         settings.disable_filters(
             "detect_secrets.filters.common.is_ignored_due_to_verification_policies",
             "detect_secrets.filters.common.is_invalid_file",  # checks the disk; we read it
+            INDIRECT_FILTER,  # applied per value instead (#857), see _is_indirect_reference
         )
+        self.indirect = heuristic._get_indirect_reference_regex()
         self.scan = scan
         self.heuristic = heuristic
         self.get_transformed_file = get_transformed_file
@@ -116,9 +127,10 @@ def skipped_by_detect_secrets(path: str) -> bool:
 
 
 def scan_lines(path: str, lines: list[str], *, transform: bool = True,
-               template: bool = False) -> list[Leak]:
+               template: bool = False, interpolates: bool = False) -> list[Leak]:
     """Every leak in a file's lines (no line endings). ``transform=False`` skips the YAML/INI
-    transformers, for files whose YAML is unsafe to construct."""
+    transformers, for files whose YAML is unsafe to construct. ``interpolates``: the format
+    expands `$VAR` and `$(...)` (shell, .env), so those are not literals."""
     ds = _engine()
     if skipped_by_detect_secrets(path):
         return []
@@ -128,10 +140,48 @@ def scan_lines(path: str, lines: list[str], *, transform: bool = True,
     for secret in candidates:
         leaks.extend(_locate(ds, secret, lines))
     leaks.extend(_connection_strings(lines))
-    leaks = [leak for leak in leaks if not is_placeholder(leak.value, interpolates=False)]
+    leaks = [leak for leak in leaks if not _not_a_leak(ds, leak, lines, interpolates)]
     if template:
         leaks = [leak for leak in leaks if leak.known_format]
     return _one_per_occurrence(leaks)
+
+
+def _not_a_leak(ds: _DetectSecrets, leak: Leak, lines: list[str], interpolates: bool) -> bool:
+    value = leak.value
+    if is_placeholder(value, interpolates=interpolates):
+        return True
+    raw = lines[leak.line - 1] if 0 < leak.line <= len(lines) else ""
+    before = raw[leak.column - 2:leak.column - 1] if leak.column >= 2 else ""
+    if interpolates and (value.startswith(("$(", "`")) or "$(" in value or before == "`"):
+        return True  # shell command substitution: read at run time
+    if leak.known_format:
+        return False
+    if _is_indirect_reference(ds, raw, leak.column - 1):
+        return True
+    match = ASSIGNED_NAME.search(raw[:max(leak.column - 1, 0)])
+    if match and leak.type in (ENTROPY_TYPES | {"Secret Keyword"}):
+        name = match.group(1)
+        parts = tokens(name)
+        if parts and not is_secret_like(name) and any(
+                p in ("file", "path", "dir", "host", "name", "user", "username", "id", "port")
+                for p in parts[-1:]):
+            return True  # DB_PASSWORD_FILE=... names where a secret lives, not the secret
+    return False
+
+
+def _is_indirect_reference(ds: _DetectSecrets, raw: str, start: int) -> bool:
+    """detect-secrets' `secret = get_secret()` / `secret = request.headers['x']` filter, applied
+    to the value only: it is dropped when it *is* the call or subscript (starts at its head),
+    not when a literal merely sits on the same line as one (#857)."""
+    if len(raw) > 1000:
+        return False
+    for match in ds.indirect.finditer(raw):
+        expression = match.group(3)
+        bracket = min((i for i in (expression.find("("), expression.find("[")) if i >= 0),
+                      default=len(expression))
+        if match.start(3) <= start < match.start(3) + bracket:
+            return True
+    return False
 
 
 def _run_pipeline(ds: _DetectSecrets, path: str, text: str, lines: list[str],
@@ -144,7 +194,7 @@ def _run_pipeline(ds: _DetectSecrets, path: str, text: str, lines: list[str],
             first = None
     numbered = list(enumerate(first if first else [f"{line}\n" for line in lines], start=1))
     found = list(ds.scan._process_line_based_plugins(numbered, filename=path))
-    if found or not transform:
+    if not transform:
         return found
     try:
         eager = ds.get_transformed_file(_NamedText(text, path), use_eager_transformers=True)
@@ -152,8 +202,14 @@ def _run_pipeline(ds: _DetectSecrets, path: str, text: str, lines: list[str],
         eager = None
     if not eager:
         return found
-    return list(ds.scan._process_line_based_plugins(list(enumerate(eager, start=1)),
-                                                   filename=path))
+    # detect-secrets runs this pass only when the first found nothing, so one secret hid the
+    # others; run it always and keep what the first pass did not find.
+    seen = {(s.line_number, s.type, s.secret_value) for s in found}
+    for secret in ds.scan._process_line_based_plugins(list(enumerate(eager, start=1)),
+                                                     filename=path):
+        if (secret.line_number, secret.type, secret.secret_value) not in seen:
+            found.append(secret)
+    return found
 
 
 def _locate(ds: _DetectSecrets, secret: Any, lines: list[str]) -> list[Leak]:
@@ -215,12 +271,17 @@ def _filtered(ds: _DetectSecrets, secret: Any, token: str, raw: str) -> bool:
 
 
 def _private_key(secret: Any, lines: list[str], number: int) -> Leak:
-    raw = lines[number - 1]
     marker = str(secret.secret_value)
+    for ahead in range(number, min(number + 3, len(lines)) + 1):  # YAML `key: |` blocks
+        if marker in lines[ahead - 1]:
+            number = ahead
+            break
+    raw = lines[number - 1]
     start = raw.find(marker)
     begin = raw.rfind("-----", 0, start) if start >= 0 else -1
     begin = begin if begin >= 0 else max(start, 0)
-    window = "\n".join([raw[begin:], *lines[number:number + 200]])
+    following = [line.lstrip() for line in lines[number:number + 200]]  # YAML block indentation
+    window = "\n".join([raw[begin:], *following])
     match = PEM_END.search(window)
     block = window[:match.end()] if match else raw[begin:]
     return Leak(number, begin + 1, len(raw) + 1, secret.type, block, secret.secret_hash)

@@ -52,7 +52,7 @@ def weakness(value: str, min_entropy: float) -> str | None:
         return "is a well-known default"
     for word in WEAK_WORDS:
         if re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", lower):
-            return f"contains the development/test word '{word}'"
+            return "contains a development/test word (dev, test, secret, demo, ...)"
     entropy = shannon_entropy(value)
     if entropy < min_entropy:
         return f"has low entropy ({entropy:.2f} bits per character, policy minimum " \

@@ -56,6 +56,8 @@ READ_THEN_OR = re.compile(r"""
      |process\.env\.(?P<jsname>[A-Za-z_]\w*))
     \s*(?:\bor\b|\|\||\?\?)\s*(?P<vq>["'`])(?P<value>(?:\\.|(?!(?P=vq)).)*)(?P=vq)
 """, re.VERBOSE)
+LINE_KEY = re.compile(r"^\s*(?:export\s+|ENV\s+|ARG\s+)?[\"']?(?P<name>[A-Za-z_][\w.-]*)[\"']?"
+                      r"\s*(?:=|:(?!//))")
 CALL_WORDS = ("getenv", "environ", "env", "get", "fetch", "setdefault", "config", "setting")
 ASSIGNING_CALLS = ("setenv", "putenv", "setdefault")
 
@@ -74,8 +76,11 @@ def _compile_names(names: tuple[str, ...]) -> re.Pattern[str] | None:
                       r")(?![A-Za-z0-9_])", re.IGNORECASE)
 
 
-def _quoted(rest: str) -> tuple[str, int, int] | None:
-    """A quoted string at the start of ``rest``: (content, start, end) or None."""
+def _quoted(rest: str, backtick_runs: bool = False) -> tuple[str, int, int] | None:
+    """A quoted string at the start of ``rest``: (content, start, end) or None.
+
+    ``backtick_runs``: in shell-like files a backtick quote is a command, not a string.
+    """
     match = QUOTE_START.match(rest)
     if not match:
         return None
@@ -91,6 +96,8 @@ def _quoted(rest: str) -> tuple[str, int, int] | None:
             prefix = match.group("prefix").lower()
             if ("f" in prefix and "{" in content) or (quote == "`" and "${" in content):
                 return None  # an f-string or template literal: an expression
+            if quote == "`" and backtick_runs:
+                return None  # shell command substitution
             return content, start, i
         i += 1
     return None
@@ -113,7 +120,7 @@ def _unquoted(rest: str, kind: Kind) -> tuple[str, int, int] | None:
 
 def _value_after(line: str, pos: int, kind: Kind) -> tuple[str, int, int, bool] | None:
     rest = line[pos:]
-    quoted = _quoted(rest)
+    quoted = _quoted(rest, backtick_runs=kind.interpolates)
     if quoted:
         content, start, end = quoted
         return content, pos + start, pos + end, True
@@ -144,7 +151,9 @@ def scan_lines(source: SourceFile, manifest: Manifest) -> list[ValueHit]:
     ops = _ops_for(source.kind)
     for number, line in enumerate(source.lines, start=1):
         if "$" in line:
-            hits.extend(_interpolation_fallbacks(line, number, 0, manifest, None))
+            key = LINE_KEY.match(line)
+            hits.extend(_interpolation_fallbacks(line, number, 0, manifest,
+                                                 key.group("name") if key else None))
         hits.extend(_call_fallbacks(line, number, manifest))
         if names is None:
             continue
@@ -189,6 +198,8 @@ def _hit_if_literal(rule: str, name: str, number: int, start: int, end: int, tex
                     spec: SecretSpec | None, how: str, kind: Kind) -> ValueHit | None:
     if is_placeholder(text, interpolates=kind.interpolates):
         return None
+    if kind.interpolates and ("$(" in text or text.startswith("`")):
+        return None  # command substitution: the value is read at run time
     return ValueHit(rule, name, number, start + 1, end + 1, text, spec, how)
 
 
@@ -216,8 +227,9 @@ def _interpolation_fallbacks(text: str, number: int, column_base: int, manifest:
             continue
         spec = secret if isinstance(secret, SecretSpec) else manifest.lookup(reference.name)
         start = column_base + reference.operand_start
-        yield ValueHit("SH103", reference.name, number, start + 1, start + len(literal) + 1,
-                       literal, spec, "fallback")
+        end = column_base + reference.operand_end
+        yield ValueHit("SH103", reference.name, number, start + 1, end + 1, literal, spec,
+                       "fallback")
 
 
 def _call_fallbacks(line: str, number: int, manifest: Manifest) -> Iterator[ValueHit]:
@@ -328,12 +340,27 @@ def _yaml_pair(name: str, node: Node, manifest: Manifest, single_line: bool) -> 
     return hits
 
 
+LIST_ASSIGNMENT = re.compile(r"^(?P<lead>\s*(?:export\s+)?)(?P<name>[A-Za-z_][\w.-]*)=")
+
+
 def _yaml_list_item(node: Node, manifest: Manifest, single_line: bool) -> list[ValueHit]:
-    name, sep, value = node.value.partition("=")
-    if not sep or not re.fullmatch(r"[A-Za-z_][\w.-]*", name.strip()):
+    """`- NAME=value` (compose list form) and `- export NAME=value` (CI script lines)."""
+    match = LIST_ASSIGNMENT.match(node.value)
+    if not match:
         return []
-    name = name.strip()
-    base = (_scalar_offset(node) - 1 if single_line else node.column - 1) + len(name) + 1
+    name = match.group("name")
+    value = node.value[match.end():]
+    offset = match.end()  # where the value starts inside the scalar
+    if match.group("lead"):  # a shell line: the value is one shell word
+        quoted = _quoted(value, backtick_runs=True)
+        if quoted is not None:
+            value, offset = quoted[0], offset + quoted[1]
+        else:
+            word = re.match(r"[^\s;&|]*", value)
+            value = word.group() if word else ""
+        if "$(" in value or value.startswith("`"):
+            return []  # command substitution: read at run time
+    base = (_scalar_offset(node) - 1 if single_line else node.column - 1) + offset
     hits = list(_interpolation_fallbacks(value, node.line, base, manifest, name)) \
         if "$" in value else []
     spec = manifest.lookup(name)

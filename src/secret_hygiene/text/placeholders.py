@@ -67,6 +67,6 @@ def is_template_file(path: str) -> bool:
         if name.endswith(marker) or f"{marker}." in name:
             return True
         bare = marker[1:]
-        if name.endswith(f"-{bare}") or name.endswith(f"_{bare}") or name.startswith(f"{bare}."):
+        if name.endswith((f"-{bare}", f"_{bare}")) or name in (f"{bare}.env", f"env.{bare}"):
             return True
     return False
