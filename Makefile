@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+SHARED ?= $(or $(SECRET_HYGIENE_SHARED),$(firstword $(wildcard ../shared/cases/run /work/shared/cases/run)))
 
 .PHONY: run test lint cases self-check ci clean
 
@@ -23,14 +24,15 @@ run: $(VENV)/.run-installed
 
 ## test: lint, type-check and run the test suite
 test: $(VENV)/.test-installed
-	$(BIN)/ruff check src tests examples
+	$(BIN)/ruff check src tests examples bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 ## cases: the acceptance cases in ../shared/cases against the installed tool
 cases: $(VENV)/.test-installed
+	@test -n "$(SHARED)" || { echo "cannot find ../shared; set SECRET_HYGIENE_SHARED"; exit 2; }
 	PATH="$(CURDIR)/$(BIN):$$PATH" SECRET_HYGIENE="$(CURDIR)/$(BIN)/secret-hygiene" \
-	  SECRET_HYGIENE_REPO="$(CURDIR)" $(PYTHON) "$${SECRET_HYGIENE_SHARED:-../shared}/cases/run"
+	  SECRET_HYGIENE_REPO="$(CURDIR)" $(PYTHON) "$(patsubst %/cases/run,%,$(SHARED))/cases/run"
 
 ## self-check: secret-hygiene on this repository (must be clean)
 self-check: $(VENV)/.run-installed

@@ -43,6 +43,13 @@ def token(length: int = 32, alphabet: str = string.ascii_letters + string.digits
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
 
+def distinct(length: int) -> str:
+    """A random value of ``length`` different characters: its entropy is log2(length), so
+    entropy checks on it are deterministic."""
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.SystemRandom().sample(alphabet, length))
+
+
 def aws_key_id() -> str:
     return "AKIA" + token(16, string.ascii_uppercase + "234567")
 

@@ -48,7 +48,8 @@ def test_usage_errors_exit_2(repo: Repo, run: Runner) -> None:
     assert exit_info.value.code == 2
     result = run(repo.path, "check", "missing.py")
     assert result.code == 2 and "missing.py: no such file" in result.stderr
-    result = run(repo.path, "check", "/etc/hostname")
+    repo.write("a.py", "x = 1\n")
+    result = run(repo.path, "check", "a.py", "/etc/hostname")
     assert result.code == 2 and "outside the repository" in result.stderr
 
 
@@ -109,14 +110,14 @@ def test_unreadable_file_makes_the_scan_incomplete(repo: Repo, run: Runner,
     value = leak_repo(repo)
     repo.write("locked.py", "x = 1\n")
     repo.commit()
-    real = Path.read_bytes
+    real = sources.read_regular
 
-    def deny(self: Path) -> bytes:
-        if self.name == "locked.py":
+    def deny(path: Path, **kwargs: object) -> bytes:
+        if path.name == "locked.py":
             raise PermissionError(13, "Permission denied")
-        return real(self)
+        return real(path, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(sources.Path, "read_bytes", deny)
+    monkeypatch.setattr(sources, "read_regular", deny)
     result = run(repo.path, "check", "--format", "json")
     assert result.code == 2  # findings or not: an incomplete scan is never clean
     assert result.report["complete"] is False

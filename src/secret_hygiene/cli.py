@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import sys
 import tempfile
@@ -57,6 +58,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
                        help="only findings at or above --fail-on and the summary")
     group.add_argument("-v", "--verbose", action="count", default=0,
                        help="list skipped files and notes")
+    group.add_argument("--no-baseline", action="store_true",
+                       help="report every finding, ignoring any baseline")
     group.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
@@ -70,7 +73,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = commands.add_parser("check", help="all static checks (default: the whole repository)")
     check.add_argument("paths", nargs="*", metavar="PATH",
-                       help="limit content checks to these files (repository checks still run)")
+                       help="limit content checks to these files (repository checks still run); "
+                            "a single folder is checked as a project")
+    check.add_argument("--from-hook", action="store_true", help=argparse.SUPPRESS)
     _common(check)
 
     validate = commands.add_parser("validate", help="validate the live secret values")
@@ -130,20 +135,47 @@ def exit_code(report: Report, fail_on: Severity) -> int:
 
 
 def write_atomically(path: Path, text: str) -> None:
+    """Replace a regular file (or create one) in one step; never a device, FIFO or folder."""
     path = path if path.is_absolute() else Path.cwd() / path
+    if path.is_symlink():
+        path = path.resolve()
+    if path.exists() and not path.is_file():
+        raise CommandError(f"{path}: cannot write: it is not a regular file")
     if not path.parent.is_dir():
         raise CommandError(f"{path}: cannot write: folder {path.parent} does not exist")
     temporary: Path | None = None
     try:
         handle, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
         temporary = Path(name)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(text.encode("utf-8", "backslashreplace"))
+        umask = os.umask(0)
+        os.umask(umask)
+        temporary.chmod(0o666 & ~umask)
         temporary.replace(path)
     except OSError as error:
         if temporary is not None:
             temporary.unlink(missing_ok=True)
         raise CommandError(f"{path}: cannot write: {error.strerror}") from None
+
+
+def write_stdout(text: str, *, terminal: bool = True) -> None:
+    """Text in the terminal's encoding; what it cannot show is replaced, never an error.
+
+    For a terminal, undecodable bytes of file names go out as they are; machine-readable
+    reports stay valid UTF-8 (such bytes are written as escapes).
+    """
+    encoding = sys.stdout.encoding or "utf-8"
+    utf8 = encoding.lower().replace("-", "") == "utf8"
+    errors = ("surrogateescape" if terminal else "backslashreplace") if utf8 else "replace"
+    data = text.encode(encoding, errors)
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode(encoding, "replace"))
+    else:
+        sys.stdout.flush()
+        buffer.write(data)
+        buffer.flush()
 
 
 def emit(report: Report, args: argparse.Namespace) -> int:
@@ -159,36 +191,66 @@ def emit(report: Report, args: argparse.Namespace) -> int:
                                     report.errors), "text", Style(verbosity=-1))
             sys.stderr.write(summary.splitlines()[-1] + f" -> {args.output}\n")
     else:
-        sys.stdout.write(text)
+        write_stdout(text, terminal=args.format == "text")
     return exit_code(report, style.fail_on)
 
 
-def apply_baseline(report: Report, project: Project, explicit: bool) -> None:
+def apply_baseline(report: Report, project: Project, args: argparse.Namespace) -> None:
+    if args.no_baseline:
+        return
     path = project.baseline_path
-    if path is None or not path.exists():
-        if path is not None and explicit:
+    if path is None or not (path.exists() or path.is_symlink()):
+        if path is not None and args.baseline:
             raise CommandError(f"{path}: baseline not found")
         return
     baseline = load_baseline(path)
     kept = [f for f in report.findings if not baseline.suppresses(f)]
     report.suppressed = len(report.findings) - len(kept)
     report.findings = kept
+    stale = baseline.stale()
+    if stale and report.command == "check" and report.sections.get("whole_repository"):
+        report.notes.append(f"{stale} baseline entr{'y' if stale == 1 else 'ies'} in "
+                            f"{path.name} no longer match anything (run `secret-hygiene "
+                            "baseline` to prune)")
 
 
-def _project(args: argparse.Namespace) -> Project:
-    return open_project(Path.cwd(), args.manifest, args.baseline)
+def _start(paths: list[str]) -> Path:
+    """Where to look for the project: the working directory, unless the paths given live in
+    another repository or the working directory is in none (`check /some/project`)."""
+    from .repo import Repo
+
+    cwd = Path.cwd()
+    if not paths:
+        return cwd
+    first = Path(os.path.normpath(cwd / paths[0]))
+    base = first if first.is_dir() else first.parent
+    here = Repo.discover(cwd)
+    if here is None or not base.resolve().is_relative_to(here.root.resolve()):
+        return base
+    return cwd
+
+
+def _project(args: argparse.Namespace, start: Path | None = None) -> Project:
+    return open_project(start or Path.cwd(), args.manifest, args.baseline)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
     from .scan import CheckOptions, run_check
 
-    project = _project(args)
-    report = run_check(project, CheckOptions(paths=args.paths or None,
-                                             selected=selected_rules(args)))
+    project = _project(args, _start(args.paths))
+    paths: list[str] | None = args.paths or None
+    if paths and len(paths) == 1 and Path(os.path.normpath(Path.cwd() / paths[0])).resolve() \
+            == project.root.resolve():
+        paths = None  # `check /path/to/project`: the whole project
+    if args.from_hook and paths is None and not args.paths:
+        paths = []  # pre-commit passed no file: content checks cover nothing
+    report = run_check(project, CheckOptions(paths=paths, selected=selected_rules(args)))
+    report.sections["whole_repository"] = paths is None
     if not project.manifest.present and args.manifest is None:
         report.notes.append("no secret-manifest.yaml: manifest checks were skipped "
                             "(run `secret-hygiene init` to write one)")
-    apply_baseline(report, project, explicit=bool(args.baseline))
+    apply_baseline(report, project, args)
+    report.sections.pop("whole_repository", None)
     return emit(report, args)
 
 
@@ -208,24 +270,35 @@ def cmd_history(args: argparse.Namespace) -> int:
 
     project = _project(args)
     report = run_history(project, args.since, args.branch, selected_rules(args))
-    apply_baseline(report, project, explicit=bool(args.baseline))
+    apply_baseline(report, project, args)
     return emit(report, args)
 
 
 def cmd_baseline(args: argparse.Namespace) -> int:
+    """Write the accepted findings. With --select, entries of other rules are kept."""
     from .scan import CheckOptions, run_check
 
     project = _project(args)
-    report = run_check(project, CheckOptions(selected=selected_rules(args)))
+    selected = selected_rules(args)
+    report = run_check(project, CheckOptions(selected=selected))
     if not report.complete:
         emit(report, args)
         raise CommandError("the scan was incomplete; no baseline written")
-    target = project.baseline_path if args.baseline or project.settings.baseline else None
-    if target is None or target.name == ".secrets.baseline":
+    if args.output:
+        target = Path(args.output)
+    elif args.baseline or project.settings.baseline:
+        target = project.baseline_path or project.root / BASELINE_NAME
+    else:
         target = project.root / BASELINE_NAME
-    write_atomically(target, render_baseline(report.findings))
+    if target.name == ".secrets.baseline":
+        target = target.with_name(BASELINE_NAME)  # never rewrite detect-secrets' own file
+    kept: set[tuple[str, str, str]] = set()
+    if target.exists() and selected != {r.id for r in catalogue.RULES}:
+        previous = load_baseline(target)
+        kept = {entry for entry in previous.entries if entry[0] not in selected}
+    write_atomically(target, render_baseline(report.findings, kept))
     if not args.quiet:
-        print(f"wrote {len(report.findings)} accepted finding(s) to {target}")
+        print(f"wrote {len(report.findings) + len(kept)} accepted finding(s) to {target}")
     return EXIT_CLEAN
 
 
@@ -237,11 +310,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     repo = Repo.discover(cwd)
     root = repo.root if repo else cwd
     target = Path(args.manifest) if args.manifest else root / "secret-manifest.yaml"
-    text = infer_manifest(root, repo)
+    text, notes = infer_manifest(root, repo)
+    for note in notes:
+        sys.stderr.write(f"secret-hygiene: note: {note}\n")
     if args.stdout:
-        sys.stdout.write(text)
+        write_stdout(text)
         return EXIT_CLEAN
-    if target.exists() and not args.force:
+    if (target.exists() or target.is_symlink()) and not args.force:
         raise CommandError(f"{target}: already exists (use --force to overwrite, or --stdout "
                            "to print a proposal)")
     write_atomically(target, text)
@@ -250,20 +325,24 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_rules(args: argparse.Namespace) -> int:
-    if args.rule:
-        try:
-            rule = catalogue.get(args.rule)
-        except KeyError:
-            raise CommandError(f"unknown rule '{args.rule}' (see: secret-hygiene rules)") \
-                from None
-        print(f"{rule.id} ({rule.severity.label}): {rule.title}\n")
-        print(f"Why: {rule.why}\n")
-        print("Example:")
-        print("\n".join(f"    {line}" for line in rule.example.splitlines()))
-        print(f"\nFix: {rule.fix}")
+    chosen = catalogue.matching([args.rule]) if args.rule else {r.id for r in catalogue.RULES}
+    if not chosen:
+        raise CommandError(f"unknown rule '{args.rule}' (see: secret-hygiene rules)")
+    rules = [rule for rule in catalogue.RULES if rule.id in chosen]
+    if args.format == "json":
+        write_stdout(json.dumps([{"id": r.id, "severity": r.severity.label, "title": r.title,
+                                  "why": r.why, "example": r.example, "fix": r.fix}
+                                 for r in rules], indent=2) + "\n")
         return EXIT_CLEAN
-    for rule in catalogue.RULES:
-        print(f"{rule.id}  {rule.severity.label:<7}  {rule.title}")
+    if args.format != "text":
+        raise CommandError("rules prints text or json")
+    if len(rules) == 1:
+        rule = rules[0]
+        example = "\n".join(f"    {line}" for line in rule.example.splitlines())
+        write_stdout(f"{rule.id} ({rule.severity.label}): {rule.title}\n\nWhy: {rule.why}\n\n"
+                     f"Example:\n{example}\n\nFix: {rule.fix}\n")
+        return EXIT_CLEAN
+    write_stdout("".join(f"{r.id}  {r.severity.label:<7}  {r.title}\n" for r in rules))
     return EXIT_CLEAN
 
 
@@ -301,6 +380,12 @@ def _display_path(path: Path) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        Path.cwd()
+    except OSError as error:
+        sys.stderr.write(f"secret-hygiene: error: cannot use the working directory: "
+                         f"{error.strerror}\n")
+        return EXIT_ERROR
     try:
         return COMMANDS[args.command](args)
     except ManifestError as error:

@@ -191,7 +191,7 @@ def parse(path: str, document: Document) -> ComposeFile | ShapeProblem:
         return ShapeProblem("top level is not a mapping", root.line, root.column)
     model = ComposeFile(path, document, root)
     services = root.get("services")
-    if services is not None and not services.is_null:
+    if services is not None and not services.is_null and services.tag != "!reset":
         if not services.is_map:
             return ShapeProblem("'services' is not a mapping", services.line, services.column)
         for key, node in services.entries():
@@ -199,14 +199,36 @@ def parse(path: str, document: Document) -> ComposeFile | ShapeProblem:
                 model.problems.append((node, f"service '{key.value}' is not a mapping"))
                 continue
             model.services[key.value] = _service(model, key, node)
+            model.problems.extend(_field_types(key.value, node))
     secrets = root.get("secrets")
-    if secrets is not None and not secrets.is_null:
+    if secrets is not None and not secrets.is_null and secrets.tag != "!reset":
         if not secrets.is_map:
             return ShapeProblem("top-level 'secrets' is not a mapping", secrets.line,
                                 secrets.column)
         for key, node in secrets.entries():
             model.secrets[key.value] = TopSecret(key.value, key, node)
     return model
+
+
+# Shapes Compose accepts for the service fields that carry secrets.
+FIELD_SHAPES = {"environment": ("map", "seq"), "env_file": ("scalar", "seq"),
+                "secrets": ("seq",), "labels": ("map", "seq"), "build": ("scalar", "map"),
+                "command": ("scalar", "seq"), "entrypoint": ("scalar", "seq")}
+
+
+def _field_types(name: str, node: Node) -> list[tuple[Node, str]]:
+    problems = []
+    for field_name, kinds in FIELD_SHAPES.items():
+        value = node.get(field_name)
+        if value is None or value.is_null or value.tag in ("!reset", "!override"):
+            continue
+        kind_ok = value.kind in kinds and not (value.is_scalar and value.tag not in (
+            "tag:yaml.org,2002:str",) and field_name != "build")
+        if not kind_ok:
+            wanted = " or ".join({"map": "a mapping", "seq": "a list",
+                                  "scalar": "a string"}[k] for k in kinds)
+            problems.append((value, f"service '{name}': {field_name} must be {wanted}"))
+    return problems
 
 
 def _service(model: ComposeFile, key: Node, node: Node) -> Service:

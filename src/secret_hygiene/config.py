@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,6 +13,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
+from .fsread import read_text, reason
 from .manifest import MANIFEST_NAMES
 
 BASELINE_NAME = ".secret-hygiene-baseline.json"
@@ -33,23 +35,29 @@ class Settings:
 
 def load_settings(root: Path) -> Settings:
     pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
+    if not pyproject.exists():
         return Settings()
     try:
-        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(f"{pyproject}: cannot read: {error}") from None
+        data = tomllib.loads(read_text(pyproject))
+    except OSError as error:
+        raise ConfigError(f"{pyproject}: cannot read: {reason(error)}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{pyproject}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{pyproject}: invalid TOML: {error}") from None
-    section = data.get("tool", {}).get("secret-hygiene")
+    tool = data.get("tool", {})
+    section = tool.get("secret-hygiene") if isinstance(tool, dict) else None
     if section is None:
         return Settings(pyproject=pyproject)
     if not isinstance(section, dict):
         raise ConfigError(f"{pyproject}: [tool.secret-hygiene] must be a table")
     for key in section:
         if key not in SETTINGS_KEYS:
+            close = difflib.get_close_matches(key, SETTINGS_KEYS, n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else \
+                f"allowed: {', '.join(SETTINGS_KEYS)}"
             raise ConfigError(f"{pyproject}: unknown key '{key}' in [tool.secret-hygiene] "
-                              f"(allowed: {', '.join(SETTINGS_KEYS)})")
+                              f"({hint})")
     return Settings(
         pyproject=pyproject,
         manifest=_string(section, "manifest", pyproject),
@@ -78,18 +86,19 @@ def find_manifest(root: Path, explicit: str | None, settings: Settings) -> Path 
         path = Path(explicit)
         if not path.is_absolute():
             path = Path.cwd() / path
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(f"{explicit}: manifest not found")
         return path
     if settings.manifest:
         path = root / settings.manifest
-        if not path.is_file():
+        if not path.exists():
             raise ConfigError(f"{settings.pyproject}: [tool.secret-hygiene] manifest = "
                               f"'{settings.manifest}' does not exist")
         return path
     for name in MANIFEST_NAMES:
-        if (root / name).is_file():
-            return root / name
+        candidate = root / name
+        if candidate.exists() or candidate.is_symlink():
+            return candidate  # whatever it is: loading says what is wrong with it
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import hashlib
 import json
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,14 +62,20 @@ class _Redaction:
     byte a report writes. Values are held in memory only.
     """
 
-    MIN_LENGTH = 6
+    MIN_LENGTH = 8
+    MIN_ENTROPY = 3.0
 
     def __init__(self) -> None:
         self._values: set[str] = set()
 
     def remember(self, value: str) -> None:
+        """Values long and random enough that output text can only contain them by leaking.
+
+        Short or word-like values are not scrubbed: replacing ordinary words would both mangle
+        messages and tell the reader which word the value is.
+        """
         value = value.strip()
-        if len(value) >= self.MIN_LENGTH:
+        if len(value) >= self.MIN_LENGTH and _entropy(value) >= self.MIN_ENTROPY:
             self._values.add(value)
 
     def scrub(self, text: str) -> str:
@@ -79,6 +86,14 @@ class _Redaction:
 
     def clear(self) -> None:
         self._values.clear()
+
+
+def _entropy(value: str) -> float:
+    counts: dict[str, int] = {}
+    for char in value:
+        counts[char] = counts.get(char, 0) + 1
+    total = len(value)
+    return -sum(c / total * math.log2(c / total) for c in counts.values())
 
 
 REDACTION = _Redaction()
@@ -138,7 +153,8 @@ def assign_fingerprints(findings: Iterable[Finding]) -> None:
         index = counts.get(key, 0)
         counts[key] = index + 1
         material = "\x00".join((*key, str(index)))
-        finding.fingerprint = hashlib.sha256(material.encode()).hexdigest()[:32]
+        data = material.encode("utf-8", "surrogateescape")
+        finding.fingerprint = hashlib.sha256(data).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -169,11 +185,17 @@ class Baseline:
     entries: set[tuple[str, str, str]] = field(default_factory=set)
     legacy: set[tuple[str, str]] = field(default_factory=set)  # detect-secrets (path, sha1)
     audited_real: set[tuple[str, str]] = field(default_factory=set)
+    used: set[tuple[str, ...]] = field(default_factory=set)
 
     def suppresses(self, finding: Finding) -> bool:
         path = finding.path or ""
-        if self.entries and (finding.rule, path, finding.identity) in self.entries:
-            return True
+        rules = {finding.rule}
+        if finding.extra.get("found_by"):  # history: accepted in the tree, accepted in history
+            rules.add(str(finding.extra["found_by"]))
+        for rule in rules:
+            if (rule, path, finding.identity) in self.entries:
+                self.used.add((rule, path, finding.identity))
+                return True
         if finding.secret is None or not (self.legacy or self.audited_real):
             return False
         hashes = {finding.secret.sha1}
@@ -181,16 +203,28 @@ class Baseline:
             hashes.add(finding.legacy_sha1)
         if any((path, h) in self.audited_real for h in hashes):
             return False  # a baseline accepts false positives; it never hides a known leak
-        return any((path, h) in self.legacy for h in hashes)
+        for digest in hashes:
+            if (path, digest) in self.legacy:
+                self.used.add((path, digest))
+                return True
+        return False
+
+    def stale(self) -> int:
+        """Entries that matched nothing in this run (fixed since, or moved)."""
+        return len(self.entries) + len(self.legacy) - len(self.used)
 
 
 def load_baseline(path: Path) -> Baseline:
+    from .fsread import read_text, reason
+
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_text(path, limit=64 * 1024 * 1024))
     except OSError as error:
-        raise BaselineError(f"{path}: cannot read baseline: {error.strerror}") from None
+        raise BaselineError(f"{path}: cannot read baseline: {reason(error)}") from None
     except (ValueError, UnicodeDecodeError) as error:
         raise BaselineError(f"{path}: baseline is not valid JSON: {error}") from None
+    except RecursionError:
+        raise BaselineError(f"{path}: baseline is nested too deeply to be a baseline") from None
     if not isinstance(data, dict):
         raise BaselineError(f"{path}: baseline must be a JSON object")
     if data.get("format") == BASELINE_FORMAT:
@@ -239,9 +273,14 @@ def _load_detect_secrets(path: Path, data: dict[str, Any]) -> Baseline:
     return baseline
 
 
-def render_baseline(findings: Iterable[Finding]) -> str:
-    """Our baseline file: sorted, no line numbers, no timestamps, so it never churns."""
-    entries = sorted({(f.path or "", f.rule, f.identity) for f in findings})
+def render_baseline(findings: Iterable[Finding],
+                    kept: Iterable[tuple[str, str, str]] = ()) -> str:
+    """Our baseline file: sorted, no line numbers, no timestamps, so it never churns.
+
+    ``kept`` are (rule, path, hash) entries carried over from the previous file.
+    """
+    entries = sorted({(f.path or "", f.rule, f.identity) for f in findings}
+                     | {(path, rule, digest) for rule, path, digest in kept})
     doc = {
         "format": BASELINE_FORMAT,
         "version": BASELINE_VERSION,
@@ -262,6 +301,8 @@ class Report:
     seconds: float = 0.0
     suppressed: int = 0
     errors: list[str] = field(default_factory=list)  # things the tool could not process
+    revision: str | None = None  # the commit scanned (HEAD), when there is one
+    scanned_content: bool = True  # False when only repository rules ran (no files read)
     sections: dict[str, Any] = field(default_factory=dict)  # command-specific report data
 
     @property

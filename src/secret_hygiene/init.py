@@ -12,12 +12,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+import yaml
+
 from . import compose as compose_model
 from . import yamlsafe
+from .fsread import read_regular
 from .repo import Repo
 from .rules.compose import env_assignments
 from .sources import walk_directory
-from .text.names import is_file_variable, is_secret_like
+from .text.names import file_variable_target, is_file_variable, is_secret_like
 from .text.placeholders import is_template_file
 
 DOC_CANDIDATES = ("docs/secret_management.md", "docs/secrets.md", "SECRETS.md",
@@ -43,12 +46,20 @@ def _files(root: Path, repo: Repo | None) -> list[str]:
     return repo.listed_files() if repo else walk_directory(root)
 
 
-def infer_manifest(root: Path, repo: Repo | None) -> str:
+def env_name(name: str) -> str:
+    """A compose or config name as an environment variable name: db-password -> DB_PASSWORD."""
+    cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name).strip("_").upper()
+    return cleaned if cleaned and not cleaned[0].isdigit() else f"_{cleaned}"
+
+
+def infer_manifest(root: Path, repo: Repo | None) -> tuple[str, list[str]]:
+    """The proposed manifest text, and notes about what could not be read."""
     paths = _files(root, repo)
     proposals: dict[str, Proposal] = {}
+    notes: list[str] = []
 
     def propose(name: str, where: str) -> Proposal:
-        key = name.upper()
+        key = env_name(name)
         if key not in proposals:
             proposals[key] = Proposal(key)
         proposals[key].seen_in.add(where)
@@ -58,7 +69,9 @@ def infer_manifest(root: Path, repo: Repo | None) -> str:
     composes = [p for p in paths if compose_model.is_compose_name(p)]
     production = [p for p in composes if "prod" in PurePosixPath(p).name.lower()]
     for path in composes:
-        _from_compose(root, path, path in production, propose)
+        problem = _from_compose(root, path, path in production, propose)
+        if problem:
+            notes.append(f"{path} was not used: {problem}")
     for path in paths:
         if (is_template_file(path) and PurePosixPath(path).name.lower().startswith(".env")) \
                 or PurePosixPath(path).name.lower() in ("env.example", ".env.sample"):
@@ -66,7 +79,7 @@ def infer_manifest(root: Path, repo: Repo | None) -> str:
     docs = next((d for d in DOC_CANDIDATES if (root / d).is_file()), None)
     if docs:
         _from_docs(root, docs, propose)
-    return _render(proposals, environment_variable, production, docs)
+    return _render(proposals, environment_variable, production, docs), notes
 
 
 def _environment_variable(root: Path, paths: list[str]) -> str:
@@ -87,34 +100,43 @@ def _environment_variable(root: Path, paths: list[str]) -> str:
 
 def _read(root: Path, path: str) -> str | None:
     try:
-        return (root / path).read_text(encoding="utf-8", errors="replace")
+        return read_regular(root / path, limit=4 * 1024 * 1024).decode("utf-8", "replace")
     except OSError:
         return None
 
 
-def _from_compose(root: Path, path: str, production: bool, propose: Propose) -> None:
+def _from_compose(root: Path, path: str, production: bool, propose: Propose) -> str | None:
     text = _read(root, path)
     if text is None:
-        return
+        return "it could not be read as a regular file"
     try:
         documents = yamlsafe.load_all(text)
-    except yamlsafe.YAMLProblem:
-        return
+    except yamlsafe.YAMLProblem as problem:
+        return f"not usable YAML at line {problem.line}: {problem.message}"
     if len(documents) != 1:
-        return
+        return "a compose file holds one YAML document"
     model = compose_model.parse(path, documents[0])
     if isinstance(model, compose_model.ShapeProblem):
-        return
+        return f"{model.message} (line {model.line})"
+    variable_for: dict[str, str] = {}  # docker secret -> the variable its _FILE fills
+    for service in model.services.values():
+        for entry in service.environment:
+            if is_file_variable(entry.name) and entry.value:
+                mounted = compose_model.mount_path(entry.value.strip("\"'"))
+                for grant in service.secrets:
+                    if grant.target == mounted:
+                        variable_for.setdefault(grant.source, file_variable_target(entry.name))
     for name, declared in model.secrets.items():
-        proposal = propose(name, path)
+        proposal = propose(variable_for.get(name, name), path)
         proposal.docker_secret = name
         source = declared.field("file")
         if source is not None and source.text():
             proposal.file = model.resolve(source.value)
-        proposal.production = proposal.production or production
         for service in model.services.values():
             if any(g.source == name for g in service.secrets):
                 proposal.services.add(service.name)
+                proposal.production = True  # a granted secret is one the app needs
+    return None
     for service in model.services.values():
         for entry in service.environment:
             if is_secret_like(entry.name) and not is_file_variable(entry.name):
@@ -159,17 +181,18 @@ def _render(proposals: dict[str, Proposal], variable: str, production: list[str]
     for name in sorted(proposals):
         proposal = proposals[name]
         out.append(f"  {name}:")
-        out.append(f"    description: found in {', '.join(sorted(proposal.seen_in))}")
+        out.append(f"    description: {_scalar('found in ' + ', '.join(sorted(proposal.seen_in)))}")
         if not proposal.sensitive:
             out.append("    sensitive: false")
-        elif proposal.production or proposal.docker_secret:
+        elif proposal.production:
             out.append("    required_in: [production]")
         if proposal.docker_secret and proposal.docker_secret != name.lower():
-            out.append(f"    docker_secret: {proposal.docker_secret}")
+            out.append(f"    docker_secret: {_scalar(proposal.docker_secret)}")
         if proposal.file:
-            out.append(f"    file: {proposal.file}")
+            out.append(f"    file: {_scalar(proposal.file)}")
         if proposal.services:
-            out.append(f"    services: [{', '.join(sorted(proposal.services))}]")
+            services = ", ".join(_scalar(s) for s in sorted(proposal.services))
+            out.append(f"    services: [{services}]")
     out += [
         "backends:",
         "  selector: SECRET_BACKEND",
@@ -178,8 +201,14 @@ def _render(proposals: dict[str, Proposal], variable: str, production: list[str]
         "policy:",
         "  rotation_days: 90",
         '  secret_files: ["secrets/*"]',
-        f"  production_compose: [{', '.join(production)}]",
+        f"  production_compose: [{', '.join(_scalar(p) for p in production)}]",
     ]
     if docs:
-        out.append(f"docs: {docs}")
+        out.append(f"docs: {_scalar(docs)}")
     return "\n".join(out) + "\n"
+
+
+def _scalar(text: str) -> str:
+    """A YAML scalar that reads back as ``text`` (quoted when it needs to be)."""
+    dumped: str = yaml.safe_dump(text, default_flow_style=True, width=1 << 20)
+    return dumped.removesuffix("\n...\n").removesuffix("\n")

@@ -7,17 +7,22 @@ file, line and column. The loader never guesses: a manifest with any error is no
 from __future__ import annotations
 
 import difflib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from . import yamlsafe
+from .fsread import read_text, reason
 from .yamlsafe import Node
 
 MANIFEST_NAMES = ("secret-manifest.yaml", "secret-manifest.yml")
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 BACKENDS = ("env", "aws", "vault")
+MAX_MANIFEST_BYTES = 1024 * 1024
 
 
 class ManifestError(Exception):
@@ -167,17 +172,19 @@ class _Validator:
                 return node.value
         elif expected == INT:
             if node.is_scalar and node.tag == "tag:yaml.org,2002:int":
-                try:
-                    return int(node.value.replace("_", ""), 0)
-                except ValueError:
-                    pass
+                value = _yaml_number(node)
+                if isinstance(value, int):
+                    return value
+                self.problem(node, f"{where} must be a plain decimal integer")
+                return None
         elif expected == NUMBER:
             if node.is_scalar and node.tag in ("tag:yaml.org,2002:int",
                                                "tag:yaml.org,2002:float"):
-                try:
-                    return float(node.value.replace("_", ""))
-                except ValueError:
-                    pass
+                value = _yaml_number(node)
+                if isinstance(value, (int, float)) and math.isfinite(value):
+                    return float(value)
+                self.problem(node, f"{where} must be a finite number")
+                return None
         elif expected == BOOL:
             if node.is_scalar and node.tag == "tag:yaml.org,2002:bool":
                 return node.value.lower() in ("true", "yes", "on", "y")
@@ -215,6 +222,14 @@ class _Validator:
         return values
 
 
+def _yaml_number(node: Node) -> object:
+    """The number YAML means (`0x1F`, `1_000`, `1:30` and `012` included)."""
+    try:
+        return yaml.safe_load(node.value)
+    except yaml.YAMLError:
+        return None
+
+
 def _describe(node: Node) -> str:
     if node.is_map:
         return "a mapping"
@@ -230,9 +245,9 @@ def _describe(node: Node) -> str:
 def load_manifest(path: Path) -> Manifest:
     """Read and validate the manifest at ``path``; raise :class:`ManifestError` on any problem."""
     try:
-        text = path.read_bytes().decode("utf-8")
+        text = read_text(path, limit=MAX_MANIFEST_BYTES)
     except OSError as error:
-        raise ManifestError(path, [(1, 1, f"cannot read manifest: {error.strerror}")]) from None
+        raise ManifestError(path, [(1, 1, f"cannot read manifest: {reason(error)}")]) from None
     except UnicodeDecodeError as error:
         raise ManifestError(path, [(1, 1, f"manifest is not UTF-8 text ({error.reason})")]) \
             from None
@@ -278,6 +293,7 @@ def load_manifest(path: Path) -> Manifest:
     manifest.environment = Environment(**environment)
     manifest.backends = _backends(validator, fields.get("backends", {}), root)
     manifest.policy = Policy(**fields.get("policy", {}))
+    _check_repository_paths(validator, root.get("policy"))
     if validator.problems:
         raise ManifestError(path, sorted(validator.problems))
     return manifest
@@ -321,8 +337,28 @@ def _check_secret_option(validator: _Validator, option: str, value: Any, node: N
                          name: str) -> None:
     if option in ("min_length", "rotation_days") and value <= 0:
         validator.problem(node, f"secrets.{name}.{option} must be a positive integer")
+    if option == "file" and _escapes(value):
+        validator.problem(node, f"secrets.{name}.file must be a path inside the repository")
     if option == "vault" and not value.strip():
         validator.problem(node, f"secrets.{name}.vault must name a path (path or path#field)")
+
+
+def _escapes(path: str) -> bool:
+    """True for a path that leaves the repository: absolute, `~`, or through `..`."""
+    return path.startswith(("/", "~", "\\")) or ".." in path.replace("\\", "/").split("/")
+
+
+def _check_repository_paths(validator: _Validator, policy: Node | None) -> None:
+    if policy is None or not policy.is_map:
+        return
+    for key in ("secret_files", "production_compose", "compose_files"):
+        items = policy.get(key)
+        if items is None or not items.is_seq:
+            continue
+        for item in items.items:
+            if item.is_scalar and _escapes(item.value):
+                validator.problem(item, f"policy.{key} entries must be paths or globs inside "
+                                        "the repository")
 
 
 def _backends(validator: _Validator, values: dict[str, Any], root: Node) -> Backends:

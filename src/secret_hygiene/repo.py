@@ -4,12 +4,15 @@ gitignore rules."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 GIT_TIMEOUT = 120
+UNREADABLE_DIRECTORY = re.compile(r"^warning: could not open directory '(?P<path>.*)': "
+                                  r"(?P<reason>.*)$")
 
 
 class GitError(Exception):
@@ -34,7 +37,8 @@ class IgnoreMatch:
 
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"})
+    env.update({"LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0",
+                "GIT_NO_LAZY_FETCH": "1"})  # never fetch from a promisor remote (no network)
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         env.pop(name, None)
     return env
@@ -65,15 +69,29 @@ def _split_z(data: bytes) -> list[str]:
 class Repo:
     root: Path
 
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+
     @classmethod
     def discover(cls, start: Path) -> Repo | None:
-        """The repository containing ``start``, or None when it is not in one (or no git)."""
+        """The repository containing ``start``; None when it is in none.
+
+        A `.git` that git cannot use (corrupt, owned by someone else, git not installed) is an
+        error, never "not a repository": that would silently skip every git check.
+        """
+        marker = next((p / ".git" for p in (start, *start.parents)
+                       if (p / ".git").exists()), None)
         try:
             proc = run_git(start, ["rev-parse", "--show-toplevel"], check=False)
-        except GitError:
-            return None
+        except GitError as error:
+            if marker is None:
+                return None
+            raise GitError(f"{marker} exists but {error}") from None
         if proc.returncode != 0:
-            return None
+            if marker is None:
+                return None
+            reason = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+            raise GitError(f"{marker}: git cannot use this repository: "
+                           f"{reason[0] if reason else f'exit {proc.returncode}'}")
         top = proc.stdout.decode("utf-8", "surrogateescape").strip()
         return cls(Path(top))
 
@@ -81,10 +99,39 @@ class Repo:
         return run_git(self.root, args, stdin=stdin).stdout
 
     def listed_files(self) -> list[str]:
-        """Tracked files plus untracked files git does not ignore, as `git add -A` would see."""
+        """Tracked files plus untracked files git does not ignore, as `git add -A` would see.
+
+        Folders git could not open are recorded in ``unreadable`` (the scan is incomplete).
+        """
         tracked = _split_z(self.git("ls-files", "-z", "--cached"))
-        others = _split_z(self.git("ls-files", "-z", "--others", "--exclude-standard"))
-        return sorted(set(tracked) | set(others))
+        proc = run_git(self.root, ["ls-files", "-z", "--others", "--exclude-standard"])
+        for line in proc.stderr.decode("utf-8", "replace").splitlines():
+            match = UNREADABLE_DIRECTORY.match(line)
+            if match:
+                self.unreadable.append((match.group("path"), match.group("reason")))
+        return sorted(set(tracked) | set(_split_z(proc.stdout)))
+
+    def head(self) -> str | None:
+        proc = run_git(self.root, ["rev-parse", "--verify", "--quiet", "HEAD"], check=False)
+        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+    def index_blobs(self, paths: list[str]) -> dict[str, bytes | None]:
+        """The staged content of each path (None when it is not in the index)."""
+        stdin = b"".join(b":" + p.encode("utf-8", "surrogateescape") + b"\n" for p in paths)
+        out = self.git("cat-file", "--batch", stdin=stdin)
+        result: dict[str, bytes | None] = {}
+        position = 0
+        for path in paths:
+            end = out.index(b"\n", position)
+            header = out[position:end].split()
+            position = end + 1
+            if len(header) < 3 or header[-1] == b"missing":
+                result[path] = None
+                continue
+            size = int(header[2])
+            result[path] = out[position:position + size]
+            position += size + 1
+        return result
 
     def tracked_files(self) -> set[str]:
         return set(_split_z(self.git("ls-files", "-z", "--cached")))
@@ -97,8 +144,13 @@ class Repo:
         return set(_split_z(proc.stdout))
 
     def check_ignore(self, paths: Iterable[str]) -> dict[str, IgnoreMatch]:
-        """Judge paths by the ignore patterns alone (``--no-index``): tracked or not."""
-        wanted = sorted(set(paths))
+        """Judge paths by the ignore patterns alone (``--no-index``): tracked or not.
+
+        A path below a symlinked folder is judged by the symlink, as git sees it.
+        """
+        asked = sorted(set(paths))
+        through = {path: self._below_symlink(path) for path in asked}
+        wanted = sorted(set(through.values()))
         if not wanted:
             return {}
         stdin = b"".join(p.encode("utf-8", "surrogateescape") + b"\0" for p in wanted)
@@ -119,4 +171,12 @@ class Repo:
                                            source=source, line=int(line), pattern=pattern)
         for path in wanted:
             result.setdefault(path, IgnoreMatch(path, ignored=False))
-        return result
+        return {path: result[through[path]] for path in asked}
+
+    def _below_symlink(self, path: str) -> str:
+        parts = path.split("/")
+        for index in range(1, len(parts)):
+            prefix = "/".join(parts[:index])
+            if (self.root / prefix).is_symlink():
+                return prefix
+        return path

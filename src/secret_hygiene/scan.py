@@ -18,11 +18,20 @@ from . import yamlsafe
 from .context import Project
 from .errors import CommandError
 from .findings import Finding, Report, Skipped
+from .fsread import read_head
 from .rules import content, docs, files
 from .rules.catalogue import get
 from .rules.compose import ComposeContext, check_compose, env_assignments, secret_names_in_env_text
 from .rules.content import check_yaml_problem
-from .sources import Kind, SourceFile, excluded, read_source, walk_directory
+from .sources import (
+    Kind,
+    SourceFile,
+    decode,
+    excluded,
+    is_binary,
+    read_source,
+    walk_directory,
+)
 from .suppress import silenced
 
 CONTENT_RULES = frozenset({"SH101", "SH102", "SH103"})
@@ -53,9 +62,9 @@ class _Files:
         return source.text if isinstance(source, SourceFile) else None
 
     def head(self, path: str) -> bytes | None:
+        """The start of a regular file (never blocking on a FIFO, never through a symlink)."""
         try:
-            with (self.root / path).open("rb") as handle:
-                return handle.read(4096)
+            return read_head(self.root / path, 4096)
         except OSError:
             return None
 
@@ -80,9 +89,11 @@ def run_check(project: Project, options: CheckOptions) -> Report:
                                            _dotenv(reader))
     compose_set = set(compose_paths)
 
-    if selected & CONTENT_RULES:
+    report.scanned_content = bool(selected & CONTENT_RULES)
+    if report.scanned_content:
+        staged = _staged_versions(project, reader, targets)
         for path in targets:
-            source = reader.source(path)
+            source = staged.get(path) or reader.source(path)
             if isinstance(source, Skipped):
                 report.skipped.append(source)
                 continue
@@ -110,6 +121,25 @@ def run_check(project: Project, options: CheckOptions) -> Report:
     return report
 
 
+def _staged_versions(project: Project, reader: _Files, targets: list[str]) -> dict[str, SourceFile]:
+    """Files deleted from the working tree but still staged: the index holds what would be
+    committed, so that is what gets scanned."""
+    if project.repo is None:
+        return {}
+    gone = [p for p in targets if isinstance(reader.source(p), Skipped)
+            and reader.source(p).reason.startswith("deleted")]  # type: ignore[union-attr]
+    if not gone:
+        return {}
+    found: dict[str, SourceFile] = {}
+    for path, data in project.repo.index_blobs(gone).items():
+        if data is None or is_binary(data):
+            continue
+        source = SourceFile.from_text(path, decode(data)[0])
+        source.notes.append("deleted from the working tree: its staged version was scanned")
+        found[path] = source
+    return found
+
+
 def _repository_checks(project: Project, reader: _Files, listed: list[str],
                        compose_paths: list[str], selected: set[str], report: Report,
                        environ: Mapping[str, str]) -> None:
@@ -132,13 +162,20 @@ def _repository_checks(project: Project, reader: _Files, listed: list[str],
     if any(rule.startswith("SH3") for rule in selected):
         context = ComposeContext(project.manifest, root, selected, tracked, ignore,
                                  reader.text, environ, _dotenv(reader))
+        by_folder: dict[str, list[compose_model.ComposeFile]] = {}
         for model in models:
-            report.findings.extend(check_compose(model, context))
+            by_folder.setdefault(model.directory, []).append(model)
+        for model in models:
+            siblings = [m for m in by_folder[model.directory] if m is not model]
+            report.findings.extend(check_compose(model, context, siblings))
 
 
 def _listing(project: Project, report: Report) -> list[str]:
     if project.repo is not None:
         paths = project.repo.listed_files()
+        for folder, why in project.repo.unreadable:
+            report.skipped.append(Skipped(folder, f"cannot read folder: {why}", incomplete=True))
+        report.revision = project.repo.head()
     else:
         paths = walk_directory(project.root)
         report.notes.append("not a git repository: git checks (tracked and ignored secret files, "
@@ -158,7 +195,13 @@ def _targets(project: Project, paths: list[str], listed: list[str]) -> list[str]
             raise CommandError(f"{raw}: outside the repository at {project.root}")
         if absolute.is_dir() and not absolute.is_symlink():
             prefix = "" if relative == "." else relative.rstrip("/") + "/"
-            chosen.extend(p for p in listed if p.startswith(prefix))
+            inside = [p for p in listed if p.startswith(prefix)]
+            if not inside:
+                why = "a git submodule or nested repository" if (absolute / ".git").exists() \
+                    else "no file here is tracked or un-ignored"
+                raise CommandError(f"{raw}: nothing to scan ({why}); run secret-hygiene "
+                                   "inside it")
+            chosen.extend(inside)
         elif relative in own or excluded(relative, project.settings.exclude):
             continue
         elif absolute.exists() or absolute.is_symlink():
@@ -192,8 +235,18 @@ def _composes(reader: _Files, paths: list[str], selected: set[str],
     models = []
     for path in paths:
         source = reader.source(path)
+        if isinstance(source, Skipped) and source.reason.startswith("symlink (its target"):
+            target = (reader.root / path).resolve().relative_to(reader.root.resolve())
+            source = read_source(reader.root, target.as_posix())
+            if isinstance(source, SourceFile):
+                source = SourceFile.from_text(path, source.text)
         if isinstance(source, Skipped):
-            if source not in report.skipped:
+            if source.reason == "binary" and "SH310" in selected:
+                report.findings.append(Finding(
+                    "SH310", get("SH310").severity, path, 1, 1,
+                    "compose file is not UTF-8 text (NUL bytes: binary or UTF-16); Compose "
+                    "cannot read it", "save it as UTF-8", subject="shape:binary"))
+            elif source not in report.skipped:
                 report.skipped.append(source)
             continue
         documents = reader.yaml(source)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import enum
 import os
 import re
@@ -11,10 +12,15 @@ from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 
 from .findings import Skipped
+from .fsread import describe, read_regular, reason
 from .text.placeholders import is_template_file
 
 BINARY_PROBE = 8192
 SKIP_DIRS = frozenset({".git", ".hg", ".svn"})
+# Outside git there is no ignore file to ask: leave out what is never the project's own code.
+NON_PROJECT_DIRS = frozenset({"node_modules", ".venv", "venv", "__pycache__", ".tox", ".nox",
+                              ".mypy_cache", ".pytest_cache", ".ruff_cache", ".eggs",
+                              "site-packages", ".cache", ".terraform", "bower_components"})
 
 
 class Kind(enum.Enum):
@@ -162,21 +168,25 @@ def read_source(root: Path, path: str) -> SourceFile | Skipped:
             inside = target.is_relative_to(root.resolve())
         except (OSError, RuntimeError):
             inside = False
-        reason = "symlink (its target is scanned in place)" if inside else \
+        why = "symlink (its target is scanned in place)" if inside else \
             "symlink pointing outside the repository (not followed)"
-        return Skipped(path, reason, incomplete=False)
+        return Skipped(path, why, incomplete=False)
     if stat.S_ISDIR(info.st_mode):
         return Skipped(path, "directory (a git submodule or nested repository)",
                        incomplete=False)
     if not stat.S_ISREG(info.st_mode):
-        return Skipped(path, "not a regular file", incomplete=False)
+        return Skipped(path, f"{describe(info.st_mode)}, not a regular file", incomplete=False)
     try:
-        data = full.read_bytes()
+        data = read_regular(full)
     except OSError as error:
-        return Skipped(path, f"cannot read: {error.strerror}", incomplete=True)
-    if is_binary(data):
+        return Skipped(path, f"cannot read: {reason(error)}", incomplete=True)
+    utf16 = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+    if is_binary(data) and not utf16:
         return Skipped(path, "binary", incomplete=False)
-    text, replaced = decode(data)
+    if utf16:
+        text, replaced = data.decode("utf-16", "replace"), False
+    else:
+        text, replaced = decode(data)
     source = SourceFile.from_text(path, text)
     source.replaced_bytes = replaced
     if replaced:
@@ -185,10 +195,12 @@ def read_source(root: Path, path: str) -> SourceFile | Skipped:
 
 
 def walk_directory(root: Path) -> list[str]:
-    """Every file under ``root`` when there is no git to ask (version-control folders left out)."""
+    """Every file under ``root`` when there is no git to ask (version-control, dependency and
+    cache folders left out)."""
     found: list[str] = []
     for directory, subdirs, files in os.walk(root, followlinks=False):
-        subdirs[:] = sorted(d for d in subdirs if d not in SKIP_DIRS)
+        subdirs[:] = sorted(d for d in subdirs
+                            if d not in SKIP_DIRS and d not in NON_PROJECT_DIRS)
         base = Path(directory)
         for name in sorted(files):
             found.append((base / name).relative_to(root).as_posix())

@@ -10,11 +10,12 @@ from .rules.catalogue import matching
 PRAGMA = re.compile(r"pragma:\s?(?:allow|white)list[ -]secret", re.IGNORECASE)
 NEXTLINE = re.compile(r"pragma:\s?allowlist[ -]nextline[ -]secret", re.IGNORECASE)
 OURS = re.compile(r"secret-hygiene:\s*ignore(?:\[(?P<rules>[^\]]*)\])?", re.IGNORECASE)
+GITLEAKS = re.compile(r"gitleaks:allow")
 
 
 def silenced(rule: str, line: str, previous: str) -> bool:
     """True when a comment on ``line`` (or a nextline pragma on ``previous``) silences ``rule``."""
-    if PRAGMA.search(line) or NEXTLINE.search(previous):
+    if PRAGMA.search(line) or NEXTLINE.search(previous) or GITLEAKS.search(line):
         return True
     for match in OURS.finditer(line):
         rules = match.group("rules")

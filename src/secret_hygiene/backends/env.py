@@ -25,9 +25,10 @@ class EnvBackend:
         file_variable = f"{spec.name}_FILE"
         if file_variable in self.environ:
             path = Path(self.environ[file_variable])
-            found = read_secret_file(path, "file", f"{file_variable}={path}")
+            shown = str(path) if "/" in str(path) else "a relative name"
+            found = read_secret_file(path, "file", f"{file_variable}={shown}")
             if found.value is None:
-                found.detail = f"{file_variable} points to {path}, {found.detail}"
+                found.detail = f"{file_variable} points to {shown}, {found.detail}"
             return found
         path = self.secrets_dir / spec.docker_secret
         if path.exists():

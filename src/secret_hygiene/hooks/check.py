@@ -8,7 +8,7 @@ from . import run
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    return run(["check"], argv)
+    return run(["check", "--from-hook"], argv)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,6 +25,15 @@ def renderer(name: str) -> Callable[[Report, Style], str]:
         "text": text.render, "json": json_report.render, "sarif": sarif.render,
         "github": github.render, "gitlab": gitlab.render, "junit": junit.render,
     }[name]
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def printable(text: str) -> str:
+    """Text safe for one line of a terminal or an XML attribute: control characters (and
+    newlines, for names) shown as escapes."""
+    return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text).replace("\n", "\\n")
 
 
 def render(report: Report, name: str, style: Style) -> str:

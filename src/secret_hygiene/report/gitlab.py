@@ -24,8 +24,8 @@ def as_dict(report: Report, finished: float | None = None) -> dict[str, Any]:
     start = end - report.seconds
     vulnerabilities = []
     for finding in report.findings:
-        location: dict[str, Any] = {"file": finding.path or ".",
-                                    "commit": {"sha": finding.extra.get("commit", "0" * 40)}}
+        commit = finding.extra.get("commit") or report.revision or "0" * 40
+        location: dict[str, Any] = {"file": finding.path or ".", "commit": {"sha": commit}}
         if finding.line is not None:
             location["start_line"] = finding.line
             location["end_line"] = finding.line

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from ..findings import Report
-from . import Style
+from . import Style, printable
 from .text import location
 
 
@@ -22,21 +22,22 @@ def render(report: Report, style: Style) -> str:
         tests += 1
         case = ET.SubElement(suite, "testcase", classname=finding.rule,
                              name=f"{location(finding)} {finding.rule}", time="0")
-        body = f"{finding.message}\nhint: {finding.hint}" if finding.hint else finding.message
+        body = printable(f"{finding.message}\nhint: {finding.hint}" if finding.hint
+                         else finding.message).replace("\\n", "\n")
         if finding.severity >= style.fail_on:
             failure = ET.SubElement(case, "failure", type=finding.severity.label,
-                                    message=finding.message)
+                                    message=printable(finding.message))
             failure.text = body
         else:
             out = ET.SubElement(case, "system-out")
             out.text = f"{finding.severity.label}: {body}"
     for skipped in errors:
         tests += 1
-        case = ET.SubElement(suite, "testcase", classname="incomplete", name=skipped.path,
-                             time="0")
+        case = ET.SubElement(suite, "testcase", classname="incomplete",
+                             name=printable(skipped.path), time="0")
         error = ET.SubElement(case, "error", type="incomplete",
-                              message=f"could not read: {skipped.reason}")
-        error.text = f"{skipped.path}: {skipped.reason}"
+                              message=f"could not read: {printable(skipped.reason)}")
+        error.text = printable(f"{skipped.path}: {skipped.reason}")
     for message in report.errors:
         tests += 1
         case = ET.SubElement(suite, "testcase", classname="incomplete", name="run", time="0")

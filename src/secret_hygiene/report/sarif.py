@@ -18,7 +18,7 @@ def _rule(rule_index: int) -> dict[str, Any]:
     rule = RULES[rule_index]
     return {
         "id": rule.id,
-        "name": "".join(w.capitalize() for w in rule.title.split()[:6] if w.isalnum()) or rule.id,
+        "name": rule.name,
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.why},
         "help": {"text": f"{rule.why}\n\nExample:\n{rule.example}\n\nFix: {rule.fix}",
@@ -37,10 +37,9 @@ def as_dict(report: Report) -> dict[str, Any]:
             "ruleId": finding.rule,
             "ruleIndex": index[finding.rule],
             "level": LEVELS[finding.severity],
-            "message": {"text": finding.message + (f" Hint: {finding.hint}" if finding.hint
-                                                   else "")},
+            "message": {"text": finding.message},
             "partialFingerprints": {"secretHygiene/v1": finding.fingerprint},
-            "properties": {"severity": finding.severity.label},
+            "properties": {"severity": finding.severity.label, "hint": finding.hint},
         }
         if finding.path is not None:
             physical: dict[str, Any] = {"artifactLocation": {"uri": finding.path,

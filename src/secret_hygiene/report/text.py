@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from ..findings import Finding, Report, Severity
-from . import Style
+from . import Style, printable
 
 COLORS = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
 
@@ -17,7 +17,7 @@ def _paint(text: str, code: str, style: Style) -> str:
 def location(finding: Finding) -> str:
     if finding.path is None:
         return "(environment)"
-    parts = [finding.path]
+    parts = [printable(finding.path)]
     if finding.line is not None:
         parts.append(str(finding.line))
         if finding.column is not None:
@@ -31,7 +31,7 @@ def finding_line(finding: Finding, style: Style) -> str:
     extra = ""
     if finding.secret is not None:
         extra = f" [{finding.secret.redacted}, {finding.secret.length} chars]"
-    return f"{location(finding)}: {rule} {severity} {finding.message}{extra}"
+    return f"{location(finding)}: {rule} {severity} {printable(finding.message)}{extra}"
 
 
 def render(report: Report, style: Style) -> str:
@@ -78,7 +78,7 @@ def _skipped(report: Report, style: Style) -> list[str]:
     lines = []
     incomplete = [s for s in report.skipped if s.incomplete]
     for item in incomplete:
-        lines.append(f"could not read {item.path}: {item.reason}")
+        lines.append(f"could not read {printable(item.path)}: {item.reason}")
     benign = [s for s in report.skipped if not s.incomplete]
     if benign:
         if style.verbosity > 0:
@@ -99,8 +99,8 @@ def _summary(report: Report, style: Style) -> str:
     counts = (f"{_plural(report.count(Severity.ERROR), 'error')}, "
               f"{_plural(report.count(Severity.WARNING), 'warning')}, "
               f"{_plural(report.count(Severity.INFO), 'info')}")
-    scope = f" in {_plural(report.files, 'file')}" if report.command in ("check",
-                                                                        "baseline") else ""
+    scope = f" in {_plural(report.files, 'file')}" if report.command in (
+        "check", "baseline") and report.scanned_content else ""
     if report.command == "history":
         scope = f" in {_plural(report.files, 'blob')}"
     extra = f", {report.suppressed} suppressed by the baseline" if report.suppressed else ""

@@ -23,6 +23,11 @@ class Rule:
     fix: str
 
     @property
+    def name(self) -> str:
+        """A short CamelCase name (SARIF's `rule.name`)."""
+        return NAMES[self.id]
+
+    @property
     def family(self) -> str:
         return {"0": "manifest", "1": "values", "2": "files", "3": "compose",
                 "4": "production", "5": "history"}[self.id[2]]
@@ -217,7 +222,26 @@ RULES: tuple[Rule, ...] = (
          "commit, then rewrite history if required."),
 )
 
+NAMES = {
+    "SH001": "InvalidManifest", "SH002": "DocsDisagreeWithManifest",
+    "SH101": "LiteralManifestSecret", "SH102": "DetectedSecret", "SH103": "LiteralFallback",
+    "SH201": "SecretFileTracked", "SH202": "SecretFileNotIgnored",
+    "SH203": "SecretFilePermissions", "SH301": "UndeclaredSecret", "SH302": "UngrantedSecret",
+    "SH303": "SecretSourceOutsideRepository", "SH304": "FileVariableNotMounted",
+    "SH305": "SecretInConfiguration", "SH306": "SecretNotDelivered",
+    "SH307": "PlainEnvironmentSecretInProduction", "SH308": "TrackedEnvFileWithSecrets",
+    "SH309": "VariableAndFileVariableBothSet", "SH310": "UnusableYaml",
+    "SH311": "QuotedListValue", "SH312": "MissingSecretSource", "SH313": "UnguardedSecret",
+    "SH314": "UnsupportedFileVariable", "SH315": "SecretContentInCompose",
+    "SH316": "ExternalSecretMisuse", "SH317": "EnvironmentSecretProblem",
+    "SH318": "SecretModeMistake", "SH319": "SecretTargetConflict",
+    "SH320": "UnescapedDollar", "SH321": "DuplicateComposeKey",
+    "SH401": "RequiredSecretMissing", "SH402": "SecretTooShort", "SH403": "WeakSecret",
+    "SH404": "RotationOverdue", "SH405": "BackendUnavailable",
+    "SH406": "ExpectedSecretMissing", "SH501": "SecretInHistory",
+}
 BY_ID: dict[str, Rule] = {rule.id: rule for rule in RULES}
+assert set(NAMES) == set(BY_ID), "every rule needs a name"
 
 
 def get(rule_id: str) -> Rule:

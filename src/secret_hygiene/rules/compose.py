@@ -66,6 +66,9 @@ class ComposeContext:
     read_text: Callable[[str], str | None] = lambda path: None
     environment_shell: Mapping[str, str] = field(default_factory=dict)
     dotenv: dict[str, str] = field(default_factory=dict)  # the project .env
+    # The other compose files in the same folder: until projects are merged the way Compose
+    # merges them, a secret declared, granted or delivered in one of them counts for all.
+    siblings: list[ComposeFile] = field(default_factory=list)
 
     @property
     def environment(self) -> dict[str, str]:
@@ -108,8 +111,10 @@ class _Emitter:
             message, hint, subject=f"{rule_id}:{subject}"))
 
 
-def check_compose(compose: ComposeFile, context: ComposeContext) -> list[Finding]:
+def check_compose(compose: ComposeFile, context: ComposeContext,
+                  siblings: list[ComposeFile] | None = None) -> list[Finding]:
     emit = _Emitter(compose, context)
+    context.siblings = siblings or []
     for duplicate in compose.document.duplicates:
         emit("SH321", None, f"duplicate key '{duplicate.key}' (first at line "
              f"{duplicate.first_line}); Compose rejects the file",
@@ -118,11 +123,14 @@ def check_compose(compose: ComposeFile, context: ComposeContext) -> list[Finding
     for node, problem in compose.problems:
         emit("SH310", node, problem, "fix the compose file", subject=f"shape:{problem}")
     granted: set[str] = set()
+    for model in (compose, *context.siblings):
+        for service in model.services.values():
+            granted.update(g.source for g in service.secrets)
+            granted.update(g.source for g in service.build_secrets)
+    declared = set(compose.secrets).union(*(set(s.secrets) for s in context.siblings))
     for service in compose.services.values():
-        granted.update(g.source for g in service.secrets)
-        granted.update(g.source for g in service.build_secrets)
-        _undeclared(emit, compose, service)
-        _file_variables(emit, service)
+        _undeclared(emit, compose, service, declared)
+        _file_variables(emit, service, compose)
         _list_quotes(emit, service)
         _exposed_in_config(emit, service, context.manifest)
         _interpolation(emit, service, context.manifest)
@@ -136,10 +144,11 @@ def check_compose(compose: ComposeFile, context: ComposeContext) -> list[Finding
     return emit.findings
 
 
-def _undeclared(emit: _Emitter, compose: ComposeFile, service: Service) -> None:
+def _undeclared(emit: _Emitter, compose: ComposeFile, service: Service,
+                declared: set[str]) -> None:
     for grant, kind in [*((g, "secret") for g in service.secrets),
                         *((g, "build secret") for g in service.build_secrets)]:
-        if grant.source not in compose.secrets:
+        if grant.source not in declared:
             emit("SH301", grant.node,
                  f"service {service.name} uses {kind} {grant.source}, which is not declared "
                  "under the top-level secrets",
@@ -263,7 +272,7 @@ def _secret_source(emit: _Emitter, compose: ComposeFile, secret: TopSecret,
                  ".gitignore", subject=f"{secret.name}:missing", column=column)
 
 
-def _file_variables(emit: _Emitter, service: Service) -> None:
+def _file_variables(emit: _Emitter, service: Service, compose: ComposeFile) -> None:
     """SH304: a `*_FILE` variable under /run/secrets that no granted secret is mounted at."""
     mounts = service.mount_targets()
     for entry in service.environment:
@@ -278,12 +287,25 @@ def _file_variables(emit: _Emitter, service: Service) -> None:
         if path in mounts or any(path == target or path.startswith(target.rstrip("/") + "/")
                                  for target in service.volume_targets):
             continue
-        if mounts:
-            target, source = _closest(path, mounts)
+        meant = _stem(path)
+        declared = meant in compose.secrets or any(meant in s.secrets
+                                                   for s in emit.context.siblings)
+        closest = _closest(path, mounts) if mounts else None
+        if closest and _stem(closest[0]) == meant:
+            target, source = closest
             relative = posixpath.relpath(path, SECRETS_DIR)
             message = (f"{entry.name} points to {value}, but service {service.name} mounts "
                        f"{source} at {target}")
             hint = f"use {target}, or give the secret target: {relative}"
+        elif declared:
+            message = (f"{entry.name} points to {value}, but service {service.name} is not "
+                       f"granted secret {meant}")
+            hint = f"grant it to the service: secrets: [{meant}]"
+        elif closest:
+            target, source = closest
+            message = (f"{entry.name} points to {value}, but service {service.name} mounts "
+                       f"{source} at {target}")
+            hint = f"use {target} if that is the secret meant, or declare and grant {meant}"
         else:
             message = (f"{entry.name} points to {value}, but service {service.name} is granted "
                        "no secret there")
@@ -294,9 +316,14 @@ def _file_variables(emit: _Emitter, service: Service) -> None:
 
 
 def _closest(path: str, mounts: dict[str, str]) -> tuple[str, str]:
+    """The mount most like ``path``: same name first, then the longest shared prefix (linear:
+    a compose file with thousands of grants stays fast)."""
     stem = _stem(path)
-    ranked = sorted(mounts, key=lambda m: -difflib.SequenceMatcher(None, stem, _stem(m)).ratio())
-    return ranked[0], mounts[ranked[0]]
+    for target, source in mounts.items():
+        if _stem(target) == stem:
+            return target, source
+    best = max(mounts, key=lambda m: len(posixpath.commonprefix([stem, _stem(m)])))
+    return best, mounts[best]
 
 
 def _list_quotes(emit: _Emitter, service: Service) -> None:
@@ -435,6 +462,9 @@ def _hint(where: str) -> str:
     if where == "build arg":
         return "use build secrets (build.secrets + RUN --mount=type=secret,id=...) instead of " \
                "build args"
+    if where == "label":
+        return "labels are readable by anyone who can inspect the container: keep secrets " \
+               "out of them"
     return "read the secret from /run/secrets inside the container, or write $$VAR so the " \
            "container's shell expands it"
 
@@ -668,7 +698,10 @@ def _coverage(emit: _Emitter, compose: ComposeFile, manifest: Manifest) -> None:
             service = compose.services.get(service_name)
             if service is None:
                 continue
-            if receives(service, spec, compose, env_file_names) is None:
+            others = [(model.services[service_name], model) for model in context.siblings
+                      if service_name in model.services]
+            if all(receives(s, spec, m, env_file_names) is None
+                   for s, m in [(service, compose), *others]):
                 emit("SH306", service.key, f"service {service_name} does not receive "
                      f"{spec.name} (the manifest says it needs it)",
                      f"grant the docker secret: secrets: [{spec.docker_secret}], or set "

@@ -16,6 +16,7 @@ from . import leaks
 from .catalogue import get
 from .values import (
     ValueHit,
+    decode_base64_bytes,
     is_kubernetes_secret,
     kubernetes_data,
     scan_lines,
@@ -77,8 +78,31 @@ def check_content(source: SourceFile, manifest: Manifest, selected: set[str],
             found.append(_leak_finding(source, leak))
     if source.template:  # files that exist to be copied: only known token formats count
         found = [f for f in found if f.rule == "SH102"]
-    result.findings = _most_specific([f for f in found if f.rule in selected])
+    if structural:
+        assert isinstance(documents, list)
+        found.extend(_kubernetes_shape(source, documents))
+    # one finding per occurrence first, then the selection: ignoring SH101 must not turn the
+    # same value into an SH102
+    result.findings = [f for f in _most_specific(found) if f.rule in selected]
     return result
+
+
+def _kubernetes_shape(source: SourceFile, documents: list[Document]) -> list[Finding]:
+    """SH310 for Secret `data:` values that are not base64 (Kubernetes rejects the manifest)."""
+    rule = get("SH310")
+    problems = []
+    for document in documents:
+        if not is_kubernetes_secret(document.root):
+            continue
+        assert document.root is not None
+        for key, node, decoded in kubernetes_data(document.root):
+            if decoded is None and decode_base64_bytes(node.value) is None:
+                problems.append(Finding(
+                    rule.id, rule.severity, source.path, node.line, node.column,
+                    f"Kubernetes Secret data value {key.value} is not valid base64 "
+                    "(Kubernetes rejects the manifest)", "base64-encode it, or move it to "
+                    "stringData", subject=f"k8s-base64:{key.value}", end_column=10**9))
+    return problems
 
 
 def _same_occurrence(line: int, start: int, end: int, hit: ValueHit) -> bool:
@@ -90,8 +114,10 @@ def _value_finding(source: SourceFile, hit: ValueHit) -> Finding:
     secret = SecretValue.of(hit.value)
     if hit.rule == "SH103":
         message = f"{hit.name} falls back to a literal value when it is unset"
-        hint = (f"remove the default so a missing {hit.name} fails loudly "
-                f"(os.environ['{hit.name}'], or ${{{hit.name}:?{hit.name} is required}})")
+        hint = (f"write ${{{hit.name}:?{hit.name} is required}} so a missing value fails "
+                "loudly" if hit.how == "fallback" else
+                f"read {hit.name} without a default so a missing value fails at start-up "
+                f"(os.environ['{hit.name}'] in Python)")
     elif hit.how == "kubernetes data":
         message = f"Kubernetes Secret data holds a literal value for {hit.name} (base64 is not " \
                   "encryption)"
@@ -126,9 +152,9 @@ def _kubernetes_leaks(source: SourceFile, documents: list[Document],
             continue
         assert document.root is not None
         for key, node, decoded in kubernetes_data(document.root):
-            data_lines.add(node.line)
             if decoded is None:
-                continue
+                continue  # not base64 text: the raw value is scanned as it is
+            data_lines.add(node.line)
             start = node.column + (1 if node.style in ('"', "'") else 0)
             end = start + len(node.value)
             found = _scan_decoded(source.path, key.value, decoded)
@@ -148,10 +174,12 @@ def _scan_decoded(path: str, key: str, decoded: str) -> list[leaks.Leak]:
 
 
 def _most_specific(findings: list[Finding]) -> list[Finding]:
+    """Among value findings on one occurrence keep the most specific (SH103 > SH101 > SH102)."""
     kept: list[Finding] = []
     for finding in sorted(findings, key=lambda f: (f.line or 0, -RULE_ORDER.get(f.rule, 0),
                                                     f.column or 0)):
-        if any(k.line == finding.line and leaks.overlaps(
+        if finding.rule in RULE_ORDER and any(k.rule in RULE_ORDER and k.line == finding.line
+                                              and leaks.overlaps(
                 k.column or 0, k.end_column or 10**9, finding.column or 0,
                 finding.end_column or 10**9) for k in kept):
             continue

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from ..findings import Finding
+from ..fsread import read_regular, reason
 from ..manifest import Manifest
 from ..text.names import is_secret_like
 from .catalogue import get
@@ -20,10 +21,13 @@ def check_docs(root: Path, manifest: Manifest) -> list[Finding]:
     rule = get("SH002")
     path = manifest.docs
     try:
-        text = (root / path).read_text(encoding="utf-8", errors="replace")
-    except OSError:
+        text = read_regular(root / path, follow=True, limit=8 * 1024 * 1024).decode(
+            "utf-8", "replace")
+    except OSError as error:
+        why = "does not exist" if not (root / path).exists() else f"cannot be read: " \
+            f"{reason(error)}"
         return [Finding(rule.id, rule.severity, path, None, None,
-                        f"the manifest's docs file {path} does not exist",
+                        f"the manifest's docs file {path} {why}",
                         "write it, or remove 'docs:' from the manifest", subject="missing")]
     mentioned: dict[str, int] = {}
     listed: dict[str, int] = {}

@@ -66,6 +66,13 @@ def _policy_matches(root: Path, pattern: str, listed: list[str]) -> set[str]:
     if not literal:
         return found
     base = root.joinpath(*literal)
+    try:
+        inside = base.resolve().is_relative_to(root.resolve())
+    except (OSError, RuntimeError):
+        inside = False
+    if not inside or any(root.joinpath(*literal[:i]).is_symlink()
+                         for i in range(1, len(literal) + 1)):
+        return found  # never walk out of the repository, nor through a symlink
     if base.is_file():
         found.add("/".join(literal))
         return found

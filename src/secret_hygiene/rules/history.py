@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from .. import yamlsafe
 from ..compose import normalise_path
 from ..context import Project
+from ..errors import CommandError
 from ..findings import Finding, Report, Skipped
-from ..repo import GitError, _environment
+from ..repo import GitError, _environment, run_git
 from ..sources import Kind, SourceFile, decode, excluded, glob_match, is_binary
 from ..text.placeholders import is_template_file
 from .catalogue import get
@@ -38,9 +40,9 @@ class BlobOrigin:
 
 def _origins(project: Project, since: str | None, branch: str | None) -> dict[str, BlobOrigin]:
     assert project.repo is not None
-    revisions = [branch] if branch else ["--all"]
+    revisions = [_commit(project, branch, "--branch")] if branch else ["--all"]
     if since:
-        revisions.append(f"^{since}")
+        revisions.append(f"^{_commit(project, since, '--since')}")
     output = project.repo.git("log", "--reverse", "--topo-order", "--raw", "--no-abbrev",
                               "--no-renames", "--root", "-m", "-z",
                               "--format=%x01%H %aI", *revisions)
@@ -76,6 +78,20 @@ def _origins(project: Project, since: str | None, branch: str | None) -> dict[st
         else:
             origin.paths.add(path)
     return origins
+
+
+def _commit(project: Project, revision: str, option: str) -> str:
+    """The commit a user-given revision names (never passed to git as an option)."""
+    assert project.repo is not None
+    if revision.startswith("-") or not revision.strip():
+        raise CommandError(f"{option} {revision!r}: not a revision")
+    proc = run_git(project.repo.root, ["rev-parse", "--verify", "--quiet", "--end-of-options",
+                                       f"{revision}^{{commit}}"], check=False)
+    sha = proc.stdout.decode().strip()
+    if proc.returncode != 0 or not sha:
+        raise CommandError(f"{option} {revision}: no such branch, tag or commit in "
+                           f"{project.repo.root}")
+    return sha
 
 
 def _head_sets(project: Project) -> tuple[set[str], set[str]]:
@@ -125,28 +141,45 @@ def run_history(project: Project, since: str | None, branch: str | None,
         report.errors.append("shallow clone: commits before the shallow boundary are not "
                              "available, so history cannot be fully scanned "
                              "(git fetch --unshallow)")
+    partial = run_git(repo.root, ["config", "--get", "extensions.partialclone"], check=False)
+    if partial.returncode == 0 and partial.stdout.strip():
+        report.errors.append("partial clone: objects filtered out of the clone are not here and "
+                             "are not fetched (no network); history was not scanned "
+                             "(git fetch --refetch --no-filter, then run again)")
+        report.seconds = time.monotonic() - started
+        return report
     origins = _origins(project, since, branch)
     head_commits, head_blobs = _head_sets(project)
     wanted = [blob for blob, origin in origins.items()
               if not excluded(origin.path, project.settings.exclude)
               and origin.path not in project.own_files()]
-    for blob, data in _stream_blobs(project, wanted, report):
+    earliest: dict[tuple[str, str, str], Finding] = {}
+    for blob, data in _stream_blobs(project, wanted, origins, report):
         origin = origins[blob]
         report.files += 1
         text = None if is_binary(data) else decode(data)[0]
-        findings = _blob_findings(project, origin, text, selected)
-        reachable = origin.commit in head_commits
-        for finding in findings:
-            finding.extra.update({"commit": origin.commit, "author_date": origin.author_date,
-                                  "reachable_from_head": reachable,
-                                  "in_head": blob in head_blobs})
-        report.findings.extend(findings)
+        for finding in _blob_findings(project, origin, text, selected):
+            key = (finding.path or "", str(finding.extra.get("found_by", finding.rule)),
+                   finding.identity)
+            first = earliest.get(key)
+            if first is None:  # blobs come oldest first: the first sighting is the origin
+                finding.extra.update({"commit": origin.commit,
+                                      "author_date": origin.author_date,
+                                      "reachable_from_head": origin.commit in head_commits,
+                                      "in_head": blob in head_blobs})
+                earliest[key] = finding
+                report.findings.append(finding)
+            else:  # the same value in a later version of the file
+                first.extra["in_head"] = bool(first.extra["in_head"]) or blob in head_blobs
+                first.extra["reachable_from_head"] = bool(
+                    first.extra["reachable_from_head"]) or origin.commit in head_commits
     report.sections["incidents"] = incidents(report.findings)
     report.seconds = time.monotonic() - started
     return report
 
 
-def _stream_blobs(project: Project, blobs: list[str], report: Report):  # type: ignore[no-untyped-def]
+def _stream_blobs(project: Project, blobs: list[str], origins: dict[str, BlobOrigin],
+                  report: Report) -> Iterator[tuple[str, bytes]]:
     """(sha, bytes) for each blob, in one `git cat-file --batch` process."""
     assert project.repo is not None
     if not blobs:
@@ -174,8 +207,11 @@ def _stream_blobs(project: Project, blobs: list[str], report: Report):  # type: 
             header = process.stdout.readline().decode("utf-8", "replace").strip()
             parts = header.split()
             if (len(parts) == 2 and parts[1] == "missing") or len(parts) < 3:
-                report.skipped.append(Skipped(f"{blob[:12]}", "git object missing (pruned "
-                                              "pack or partial clone)", incomplete=True))
+                origin = origins[blob]
+                report.skipped.append(Skipped(
+                    origin.path, f"git object {blob[:12]} (from commit {origin.commit[:12]}) "
+                    "missing or unreadable (pruned pack, corrupt object or partial clone)",
+                    incomplete=True))
                 continue
             size = int(parts[2])
             data = process.stdout.read(size)

@@ -36,6 +36,14 @@ GENERIC_TYPES = frozenset({"Secret Keyword", "Basic Auth Credentials", CONNECTIO
 ENTROPY_TYPES = frozenset({"Base64 High Entropy String", "Hex High Entropy String"})
 NOT_KNOWN_FORMATS = GENERIC_TYPES | ENTROPY_TYPES
 TOKEN_TAIL = re.compile(r"[\w\-./+=]*")
+TOKEN_CHARS = re.compile(r"[A-Za-z0-9_\-]*")
+# Keys whose values name a secret rather than hold it (compose `secrets:`, Kubernetes refs).
+REFERENCE_KEYS = frozenset({"secrets", "secretname", "secretref", "secretkeyref",
+                            "existingsecret"})
+# Keys that pin a revision: a full git commit id there is not a secret (`rev:` in
+# .pre-commit-config.yaml).
+REVISION_KEYS = frozenset({"rev", "sha", "commit", "ref", "revision"})
+COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*-----|---- END SSH2[ A-Z]*----")
 CONNECTION_PASSWORD = re.compile(
     r"(?:^|[;\"'\s])(?:password|pwd)\s*=\s*(?P<value>[^;\"'\s]+)\s*(?:;|$|[\"'])", re.IGNORECASE)
@@ -161,6 +169,9 @@ def _not_a_leak(ds: _DetectSecrets, leak: Leak, lines: list[str], interpolates: 
     match = ASSIGNED_NAME.search(raw[:max(leak.column - 1, 0)])
     if match and leak.type in (ENTROPY_TYPES | {"Secret Keyword"}):
         name = match.group(1)
+        key = name.lower().replace("_", "").replace("-", "")
+        if key in REFERENCE_KEYS or (key in REVISION_KEYS and COMMIT_ID.fullmatch(value)):
+            return True  # `secrets: db_password`, `rev: <commit id>`
         parts = tokens(name)
         if parts and not is_secret_like(name) and any(
                 p in ("file", "path", "dir", "host", "name", "user", "username", "id", "port")
@@ -254,11 +265,20 @@ def _full_tokens(plugin: Any, raw: str, value: str) -> list[tuple[int, str]]:
             if whole.startswith(token) and TOKEN_TAIL.fullmatch(whole[len(token):]):
                 token = whole
             tokens.append((start, token))
+    # a token that runs on past what the pattern needed is still one token: hash all of it
+    tokens = [(start, _run_on(raw, start, token)) for start, token in tokens]
     if not tokens and value:
         start = raw.find(value)
         if start >= 0:
             tokens.append((start, value))
     return sorted(set(tokens))
+
+
+def _run_on(raw: str, start: int, token: str) -> str:
+    if not token[-1:].isalnum():
+        return token
+    tail = TOKEN_CHARS.match(raw, start + len(token))
+    return token + (tail.group() if tail else "")
 
 
 def _filtered(ds: _DetectSecrets, secret: Any, token: str, raw: str) -> bool:

@@ -7,6 +7,7 @@ secret's line in the manifest.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 import time
@@ -53,10 +54,8 @@ def weakness(value: str, min_entropy: float) -> str | None:
     for word in WEAK_WORDS:
         if re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", lower):
             return "contains a development/test word (dev, test, secret, demo, ...)"
-    entropy = shannon_entropy(value)
-    if entropy < min_entropy:
-        return f"has low entropy ({entropy:.2f} bits per character, policy minimum " \
-               f"{min_entropy:g})"
+    if shannon_entropy(value) < min_entropy:
+        return f"has too little entropy (under the policy's {min_entropy:g} bits per character)"
     return None
 
 
@@ -93,16 +92,25 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
                                            spec.line, None, message, hint,
                                            subject=f"{env_name}:{spec.name}"))
 
-    report.notes.append(f"environment '{env_name}'"
-                        f"{' (production)' if production else ''}, backend '{name}'")
+    report.notes.append(f"validating environment '{env_name}'"
+                        f"{' (counts as production)' if production else ''} with the "
+                        f"{name} backend")
+    known = {manifest.environment.default, *manifest.environment.production,
+             *(env for spec in manifest.secrets.values() for env in spec.required_in)}
+    if env_name not in known:
+        close = difflib.get_close_matches(env_name, sorted(known), n=1, cutoff=0.5)
+        report.notes.append(f"environment '{env_name}' is not the default, not production, and "
+                            "no secret is required in it: every missing secret is only a "
+                            "warning" + (f" (did you mean '{close[0]}'?)" if close else ""))
     for spec in manifest.secrets.values():
         required = spec.required(env_name)
         try:
             lookup = _fetch(backend, spec, project, environ)
         except BackendError as error:
-            message = f"{spec.name}: {error}"
-            emit("SH405", spec, message, "check the backend's address and credentials")
-            report.errors.append(message)
+            emit("SH405", spec, f"{spec.name}: {error}",
+                 "check the backend's address and credentials")
+            if str(error) not in report.errors:
+                report.errors.append(str(error))
             statuses.append(_status(spec, "unchecked", None, required))
             continue
         if lookup.value is None or lookup.value == "":
@@ -122,7 +130,8 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
         status = "ok"
         if spec.sensitive and (production or required):
             status = _quality(emit, spec, lookup, manifest.policy.min_entropy) or status
-        _rotation(emit, spec, lookup, manifest.policy.rotation_days)
+        if _rotation(emit, spec, lookup, manifest.policy.rotation_days) and status == "ok":
+            status = "due for rotation"
         statuses.append(_status(spec, status, lookup, required))
     report.sections["secrets"] = statuses
     report.sections["environment"] = env_name
@@ -149,22 +158,24 @@ def _quality(emit: Any, spec: SecretSpec, lookup: Lookup, min_entropy: float) ->
              f"generate a random value for {spec.name} and store it in the secret store")
         return "weak"
     if spec.min_length is not None and len(value) < spec.min_length:
-        emit("SH402", spec, f"{spec.name} (from {lookup.source} {lookup.where}) is "
-             f"{len(value)} characters, shorter than min_length {spec.min_length}",
+        emit("SH402", spec, f"{spec.name} (from {lookup.source} {lookup.where}) is shorter than "
+             f"min_length {spec.min_length}",
              f"generate a value of at least {spec.min_length} characters")
         return "too short"
     return None
 
 
-def _rotation(emit: Any, spec: SecretSpec, lookup: Lookup, default_days: int) -> None:
+def _rotation(emit: Any, spec: SecretSpec, lookup: Lookup, default_days: int) -> bool:
     if lookup.changed is None:
-        return
+        return False
     days = spec.rotation_days or default_days
     age = (datetime.now(timezone.utc) - lookup.changed).days
-    if age > days:
-        emit("SH404", spec, f"{spec.name} last changed {age} days ago ({lookup.changed_how}); "
-             f"the rotation period is {days} days", "rotate it: generate a new value, update "
-             "the store, redeploy so it is loaded, then revoke the old credential")
+    if age <= days:
+        return False
+    emit("SH404", spec, f"{spec.name} last changed {age} days ago ({lookup.changed_how}); the "
+         f"rotation period is {days} days", "rotate it: generate a new value, update the store, "
+         "redeploy so it is loaded, then revoke the old credential")
+    return True
 
 
 def _status(spec: SecretSpec, status: str, lookup: Lookup | None,

@@ -48,7 +48,7 @@ DOCKERFILE_SPACE_FORM = re.compile(r"^\s*(?:ENV|ARG)\s+\S+\s+(?!=)", re.IGNORECA
 QUOTE_START = re.compile(r"(?P<prefix>[rRbBuUfF]{0,2})(?P<q>\"\"\"|'''|[\"'`])")
 GETENV_DEFAULT = re.compile(r"""
     (?P<call>[A-Za-z_][\w.]*)\(\s*(?P<q>["'])(?P<name>[A-Za-z_][\w.-]*)(?P=q)\s*,\s*
-    (?P<vq>["'`])(?P<value>(?:\\.|(?!(?P=vq)).)*)(?P=vq)
+    (?:default\s*=\s*)?(?P<vq>["'`])(?P<value>(?:\\.|(?!(?P=vq)).)*)(?P=vq)
 """, re.VERBOSE)
 READ_THEN_OR = re.compile(r"""
     (?:(?:getenv|environ(?:\.get)?|env(?:\.get)?|ENV(?:\.fetch)?)\s*[(\[]\s*["']
@@ -280,13 +280,20 @@ def kubernetes_data(root: Node) -> list[tuple[Node, Node, str | None]]:
     return entries
 
 
-def decode_base64(text: str) -> str | None:
+def decode_base64_bytes(text: str) -> bytes | None:
     compact = re.sub(r"\s+", "", text)
     if not compact:
-        return None
+        return b""
     try:
-        raw = base64.b64decode(compact, validate=True)
+        return base64.b64decode(compact, validate=True)
     except (binascii.Error, ValueError):
+        return None
+
+
+def decode_base64(text: str) -> str | None:
+    """The text a base64 value encodes; None when it is not base64 or not UTF-8 text."""
+    raw = decode_base64_bytes(text)
+    if not raw:
         return None
     try:
         return raw.decode("utf-8")

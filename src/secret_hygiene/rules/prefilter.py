@@ -1,0 +1,209 @@
+"""An exact line prefilter around detect-secrets 1.5.0's own plugins.
+
+detect-secrets spends ~95% of its time running 27 plugins (through dependency injection) over
+every line. A line can only produce a finding if some plugin's analyzer yields on it, and every
+filter only removes results, so skipping lines that fail a *necessary condition* of every plugin
+loses nothing. This module:
+
+1. runs cheap gates - literals and short regexes each plugin's patterns imply - over the text of
+   the lines the transformers produced (never the raw YAML/INI text: transformers add quotes and
+   unescape), with the case folding Python's `re.IGNORECASE` applies (`ſ` matches `s`, `K`
+   (Kelvin) matches `k`, `İ`/`ı` match `i`);
+2. runs the gated plugins' own analyzers, without dependency injection, on the lines that pass;
+3. hands the survivors to detect-secrets' unmodified per-line pipeline (filters, allowlist,
+   context window), so the result is identical to scanning every line.
+
+The gates were derived from detect-secrets 1.5.0's patterns. At start-up the installed plugins
+are fingerprinted; any difference (another version, a custom plugin, a changed limit for which
+the gate cannot be recomputed) switches the prefilter off and every line is scanned.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Code points Python's re.IGNORECASE equates with an ASCII letter but str.lower() does not map
+# to it (U+0130 would also change length under lower()).
+FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+# plugin_fingerprint() of detect-secrets 1.5.0's plugins, from which the gates were derived.
+DETECT_SECRETS_150 = "ff388e9429ffbd31"  # pragma: allowlist secret
+
+
+@dataclass
+class Gate:
+    """A necessary condition of one or more plugins: a literal or a regex."""
+
+    plugins: frozenset[str]
+    literal: str | None = None
+    regex: re.Pattern[str] | None = None
+    folded: bool = False  # matched against the case-folded text
+
+
+def _literal(plugins: Iterable[str], text: str, folded: bool = False) -> Gate:
+    return Gate(frozenset(plugins), literal=text.lower() if folded else text, folded=folded)
+
+
+def _regex(plugins: Iterable[str], pattern: str) -> Gate:
+    return Gate(frozenset(plugins), regex=re.compile(pattern))
+
+
+def gates_for(entropy_limits: dict[str, float]) -> list[Gate]:
+    """The gates for detect-secrets 1.5.0's plugins (class names), entropy limits applied."""
+    keyword_like = ("KeywordDetector",)
+    assignment = ("CloudantDetector", "IbmCloudIamDetector", "SoftlayerDetector")
+    gates = [
+        # case-insensitive words (KeywordDetector's denylist, the assignment-style detectors)
+        *(_literal(keyword_like + assignment, word, folded=True) for word in ("key", "pass")),
+        _literal(keyword_like + assignment, "pw", folded=True),  # pw, pwd, password
+        _literal((*keyword_like, "IbmCosHmacDetector"), "secret", folded=True),
+        _literal(keyword_like, "contrase", folded=True),  # contraseña / contrasena
+        _literal(assignment, "token", folded=True),
+        _literal(("CloudantDetector",), "cloudant", folded=True),
+        _literal(("SoftlayerDetector",), "softlayer", folded=True),
+        _literal(("AWSKeyDetector",), "aws", folded=True),
+        _literal(("SlackDetector",), "xox", folded=True),
+        _literal(("SlackDetector",), "hooks.slack.com", folded=True),
+        # case-sensitive literals
+        *(_literal(("AWSKeyDetector",), prefix) for prefix in ("A3T", "ABIA", "ACCA", "AKIA",
+                                                                "ASIA")),
+        _literal(("ArtifactoryDetector",), "AKC"),
+        _regex(("ArtifactoryDetector",), r"AP[\dABCDEF]"),
+        _literal(("AzureStorageKeyDetector",), "AccountKey="),
+        _literal(("BasicAuthDetector",), "://"),
+        _regex(("DiscordBotTokenDetector",), r"\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}"),
+        _regex(("GitHubTokenDetector",), r"gh[pousr]_"),
+        _regex(("GitLabTokenDetector",), r"gl[a-z]+-"),
+        _literal(("GitLabTokenDetector",), "GR1348941"),
+        _regex(("IPPublicDetector",), r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]"),
+        _literal(("JwtTokenDetector",), "eyJ"),
+        _regex(("MailchimpDetector",), r"-us[0-9]"),
+        _literal(("NpmDetector",), "_authToken="),
+        _literal(("OpenAIDetector",), "T3BlbkFJ"),
+        _literal(("PrivateKeyDetector",), "BEGIN"),
+        _literal(("PrivateKeyDetector",), "PuTTY-User-Key-File-2"),  # pragma: allowlist secret
+        _literal(("PypiTokenDetector",), "pypi-AgE"),
+        _literal(("SendGridDetector",), "SG."),
+        _literal(("SquareOAuthDetector",), "sq0csp-"),
+        _literal(("StripeDetector",), "k_live_"),
+        _regex(("TelegramBotTokenDetector",), r":[0-9A-Za-z_-]{35}"),
+        _regex(("TwilioKeyDetector",), r"AC[a-z0-9]{32}"),
+        _regex(("TwilioKeyDetector",), r"SK[a-z0-9]{32}"),
+    ]
+    # A string of length n has at most log2(n) bits of entropy per character and the test is
+    # `entropy > limit`, so a reported string is longer than 2**limit. The floor leaves a margin.
+    charsets = {"Base64HighEntropyString": r"A-Za-z0-9+/\\\-_=", "HexHighEntropyString":
+                r"0-9a-fA-F"}
+    for name, limit in entropy_limits.items():
+        minimum = max(1, int(2 ** limit))
+        for quote in ('"', "'"):
+            gates.append(_regex((name,), f"{quote}[{charsets[name]}]{{{minimum},}}{quote}"))
+    return gates
+
+
+def plugin_fingerprint(plugins: Iterable[Any]) -> str:
+    """What the gates depend on: each plugin's class, type, patterns, flags and parameters."""
+    from detect_secrets.plugins import keyword
+
+    parts: list[str] = []
+    for plugin in sorted(plugins, key=lambda p: type(p).__name__):
+        cls = type(plugin)
+        parts.append(f"{cls.__module__}.{cls.__name__}|{plugin.secret_type}")
+        for regex in getattr(plugin, "denylist", ()):
+            parts.append(f"  {regex.flags}|{regex.pattern}")
+        if hasattr(plugin, "charset"):
+            parts.append(f"  charset|{plugin.charset}")
+        for name in ("analyze_string", "analyze_line"):
+            owner = next((k.__name__ for k in cls.__mro__ if name in k.__dict__), "")
+            parts.append(f"  {name}|{owner}")
+        if cls.__name__ == "KeywordDetector":
+            parts.append(f"  denylist|{keyword.DENYLIST}|{bool(plugin.keyword_exclude)}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+@dataclass
+class Prefilter:
+    """Which lines of a file can possibly yield a finding, and for which plugins."""
+
+    gates: list[Gate]
+    raw_checks: dict[str, Callable[[str, str], bool]] = field(default_factory=dict)
+    exact: bool = True
+
+    def candidates(self, lines: list[str], filename: str) -> list[int]:
+        """1-based numbers of the lines that pass a gate and a gated plugin's own analyzer."""
+        stripped = [line.rstrip() for line in lines]
+        text = "\n".join(stripped)
+        starts: list[int] = []
+        position = 0
+        for line in stripped:
+            starts.append(position)
+            position += len(line) + 1
+        folded: str | None = None
+        hits: dict[int, set[str]] = {}
+
+        def mark(offset: int, plugins: frozenset[str]) -> None:
+            index = bisect.bisect_right(starts, offset) - 1
+            hits.setdefault(index, set()).update(plugins)
+
+        for gate in self.gates:
+            if gate.literal is not None:
+                haystack = text
+                if gate.folded:
+                    if folded is None:
+                        folded = text.translate(FOLD).lower()
+                    haystack = folded
+                offset = haystack.find(gate.literal)
+                while offset >= 0:
+                    mark(offset, gate.plugins)
+                    offset = haystack.find(gate.literal, offset + 1)
+            else:
+                assert gate.regex is not None
+                for match in gate.regex.finditer(text):
+                    mark(match.start(), gate.plugins)
+        survivors = []
+        for index in sorted(hits):
+            line = stripped[index]
+            if any(self.raw_checks[name](line, filename) for name in hits[index]
+                   if name in self.raw_checks):
+                survivors.append(index + 1)
+        return survivors
+
+
+def build(plugins: list[Any]) -> Prefilter | None:
+    """The prefilter for the configured plugins, or None when it cannot be exact."""
+    from detect_secrets.plugins import keyword
+    from detect_secrets.util.filetype import determine_file_type
+
+    names = {type(p).__name__: p for p in plugins}
+    if plugin_fingerprint(plugins) != DETECT_SECRETS_150:
+        return None
+    limits = {name: float(p.entropy_limit) for name, p in names.items()
+              if name in ("Base64HighEntropyString", "HexHighEntropyString")}
+    gates = [g for g in gates_for(limits) if g.plugins & set(names)]
+    gated = set().union(*(g.plugins for g in gates))
+    if set(names) - gated:
+        return None  # a plugin without a gate: scan every line
+    checks: dict[str, Callable[[str, str], bool]] = {}
+    for name, plugin in names.items():
+        if name == "KeywordDetector":
+            def keyword_check(line: str, filename: str, plugin: Any = plugin) -> bool:
+                groups = keyword.REGEX_BY_FILETYPE.get(
+                    determine_file_type(filename), keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
+                return any(True for _ in plugin.analyze_string(line,
+                                                               denylist_regex_to_group=groups))
+            checks[name] = keyword_check
+        elif hasattr(plugin, "entropy_limit"):
+            def entropy_check(line: str, filename: str, plugin: Any = plugin) -> bool:
+                return any(plugin.calculate_shannon_entropy(s) > plugin.entropy_limit
+                           for s in plugin.analyze_string(line))
+            checks[name] = entropy_check
+        else:
+            def regex_check(line: str, filename: str, plugin: Any = plugin) -> bool:
+                return any(True for _ in plugin.analyze_string(line))
+            checks[name] = regex_check
+    return Prefilter(gates, checks)
