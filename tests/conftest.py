@@ -164,6 +164,13 @@ def run_process(cwd: Path, *args: str, env: dict[str, str] | None = None,
 
 
 @pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory: pytest.TempPathFactory,
+               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets an empty result cache of its own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))
+
+
+@pytest.fixture(autouse=True)
 def _fresh_redaction() -> Iterator[None]:
     REDACTION.clear()
     yield

@@ -133,9 +133,9 @@ def test_unreadable_file_makes_the_scan_incomplete(repo: Repo, run: Runner,
 def test_internal_errors_are_one_line_and_scrubbed(repo: Repo, run: Runner,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     value = leak_repo(repo)
-    from secret_hygiene import scan
+    from secret_hygiene.rules import content
 
-    original = scan.content.check_content
+    original = content.check_content
 
     def explode(source, *args, **kwargs):  # type: ignore[no-untyped-def]
         result = original(source, *args, **kwargs)
@@ -143,7 +143,7 @@ def test_internal_errors_are_one_line_and_scrubbed(repo: Repo, run: Runner,
             raise RuntimeError(f"boom while handling {value}")
         return result
 
-    monkeypatch.setattr(scan.content, "check_content", explode)
+    monkeypatch.setattr(content, "check_content", explode)
     result = run(repo.path, "check")
     assert result.code == 2
     assert result.stderr.count("\n") == 1 and "internal error: RuntimeError" in result.stderr

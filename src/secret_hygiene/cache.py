@@ -15,10 +15,12 @@ import contextlib
 import hashlib
 import json
 import os
-import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlite3
 
 SCHEMA = 1
 SOURCES = ("rules/values.py", "rules/leaks.py", "rules/content.py", "rules/prefilter.py",
@@ -63,6 +65,8 @@ class ResultCache:
             self._open(path)
 
     def _open(self, path: Path) -> None:
+        import sqlite3
+
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._db = self._connect(path)
@@ -78,6 +82,8 @@ class ResultCache:
 
     @staticmethod
     def _connect(path: Path) -> sqlite3.Connection:
+        import sqlite3
+
         db = sqlite3.connect(path, timeout=2.0)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -98,11 +104,13 @@ class ResultCache:
         material = f"{self.namespace}\0{path}\0{content_sha256}"
         return hashlib.sha256(material.encode("utf-8", "surrogateescape")).hexdigest()
 
-    def get_many(self, keys: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+    def get_many(self, keys: Iterable[str]) -> dict[str, dict[str, Any]]:
+        import sqlite3
+
         if self._db is None:
             return {}
         wanted = list(keys)
-        found: dict[str, list[dict[str, Any]]] = {}
+        found: dict[str, dict[str, Any]] = {}
         try:
             for start in range(0, len(wanted), 500):
                 chunk = wanted[start:start + 500]
@@ -110,18 +118,20 @@ class ResultCache:
                 for key, data in self._db.execute(
                         f"SELECT key, data FROM results WHERE key IN ({marks})", chunk):
                     parsed = json.loads(data)
-                    if isinstance(parsed, list):
+                    if isinstance(parsed, dict):
                         found[key] = parsed
         except (sqlite3.Error, ValueError) as error:
             self.problem = f"result cache ignored ({error})"
             return {}
         return found
 
-    def put(self, key: str, entries: list[dict[str, Any]]) -> None:
+    def put(self, key: str, entry: dict[str, Any]) -> None:
         if self._db is not None:
-            self._pending[key] = json.dumps(entries, separators=(",", ":"))
+            self._pending[key] = json.dumps(entry, separators=(",", ":"))
 
     def flush(self) -> None:
+        import sqlite3
+
         if self._db is None or not self._pending:
             return
         try:
@@ -133,6 +143,8 @@ class ResultCache:
         self._pending.clear()
 
     def close(self) -> None:
+        import sqlite3
+
         self.flush()
         if self._db is not None:
             with contextlib.suppress(sqlite3.Error):

@@ -58,9 +58,24 @@ def _common(parser: argparse.ArgumentParser) -> None:
                        help="only findings at or above --fail-on and the summary")
     group.add_argument("-v", "--verbose", action="count", default=0,
                        help="list skipped files and notes")
+    group.add_argument("--jobs", "-j", type=_jobs, default=None, metavar="N",
+                       help="worker processes for the content scan (default: every core; 1 "
+                            "scans in this process)")
+    group.add_argument("--no-cache", action="store_true",
+                       help="scan every file again instead of reusing cached results")
     group.add_argument("--no-baseline", action="store_true",
                        help="report every finding, ignoring any baseline")
     group.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def _jobs(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -244,7 +259,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         paths = None  # `check /path/to/project`: the whole project
     if args.from_hook and paths is None and not args.paths:
         paths = []  # pre-commit passed no file: content checks cover nothing
-    report = run_check(project, CheckOptions(paths=paths, selected=selected_rules(args)))
+    report = run_check(project, CheckOptions(paths=paths, selected=selected_rules(args),
+                                             jobs=args.jobs, cache=not args.no_cache))
     report.sections["whole_repository"] = paths is None
     if not project.manifest.present and args.manifest is None:
         report.notes.append("no secret-manifest.yaml: manifest checks were skipped "
@@ -280,7 +296,8 @@ def cmd_baseline(args: argparse.Namespace) -> int:
 
     project = _project(args)
     selected = selected_rules(args)
-    report = run_check(project, CheckOptions(selected=selected))
+    report = run_check(project, CheckOptions(selected=selected, jobs=args.jobs,
+                                             cache=not args.no_cache))
     if not report.complete:
         emit(report, args)
         raise CommandError("the scan was incomplete; no baseline written")

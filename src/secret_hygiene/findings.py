@@ -6,11 +6,12 @@ finding never holds a secret value: only :class:`SecretValue`, a redacted form p
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import hashlib
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,14 @@ class _Redaction:
     def clear(self) -> None:
         self._values.clear()
 
+    @contextlib.contextmanager
+    def capture(self) -> Iterator[list[str]]:
+        """The values remembered inside the block (to hand from a worker to the parent)."""
+        before = set(self._values)
+        captured: list[str] = []
+        yield captured
+        captured.extend(self._values - before)
+
 
 def _entropy(value: str) -> float:
     counts: dict[str, int] = {}
@@ -114,6 +123,7 @@ class Finding:
     legacy_sha1: str | None = None  # detect-secrets' own hashed_secret, for its baselines
     extra: dict[str, Any] = field(default_factory=dict)
     fingerprint: str = ""
+    decoded: bool = False  # the value is what the text at the position base64-decodes to
 
     @property
     def identity(self) -> str:
@@ -303,6 +313,7 @@ class Report:
     errors: list[str] = field(default_factory=list)  # things the tool could not process
     revision: str | None = None  # the commit scanned (HEAD), when there is one
     scanned_content: bool = True  # False when only repository rules ran (no files read)
+    engine: dict[str, int] = field(default_factory=dict)  # cache and worker counts (-v)
     sections: dict[str, Any] = field(default_factory=dict)  # command-specific report data
 
     @property

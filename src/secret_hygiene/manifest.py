@@ -100,11 +100,11 @@ class Manifest:
 
     def lookup(self, name: str) -> SecretSpec | None:
         """The secret a variable or key names, ignoring case and `-`/`_`/`.` separators."""
-        wanted = normalise(name)
-        for spec in self.secrets.values():
-            if normalise(spec.name) == wanted:
-                return spec
-        return None
+        index = self.__dict__.get("_index")
+        if index is None or len(index) != len(self.secrets):
+            index = {normalise(spec.name): spec for spec in self.secrets.values()}
+            self.__dict__["_index"] = index
+        return index.get(normalise(name))
 
     def by_docker_secret(self, name: str) -> SecretSpec | None:
         wanted = normalise(name)

@@ -15,23 +15,16 @@ from pathlib import Path
 
 from . import compose as compose_model
 from . import yamlsafe
+from .contentscan import ContentScanner
 from .context import Project
 from .errors import CommandError
 from .findings import Finding, Report, Skipped
 from .fsread import read_head
-from .rules import content, docs, files
+from .rules import docs, files
 from .rules.catalogue import get
 from .rules.compose import ComposeContext, check_compose, env_assignments, secret_names_in_env_text
 from .rules.content import check_yaml_problem
-from .sources import (
-    Kind,
-    SourceFile,
-    decode,
-    excluded,
-    is_binary,
-    read_source,
-    walk_directory,
-)
+from .sources import SourceFile, excluded, read_bytes, read_source, walk_directory
 from .suppress import silenced
 
 CONTENT_RULES = frozenset({"SH101", "SH102", "SH103"})
@@ -42,6 +35,8 @@ class CheckOptions:
     paths: list[str] | None = None
     selected: set[str] = field(default_factory=set)
     environ: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    jobs: int | None = None  # None: every core
+    cache: bool = True
 
 
 class _Files:
@@ -91,22 +86,7 @@ def run_check(project: Project, options: CheckOptions) -> Report:
 
     report.scanned_content = bool(selected & CONTENT_RULES)
     if report.scanned_content:
-        staged = _staged_versions(project, reader, targets)
-        for path in targets:
-            source = staged.get(path) or reader.source(path)
-            if isinstance(source, Skipped):
-                report.skipped.append(source)
-                continue
-            report.files += 1
-            report.notes.extend(f"{path}: {note}" for note in source.notes)
-            documents = reader.yaml(source) if source.kind == Kind.YAML else None
-            result = content.check_content(source, project.manifest, selected, documents)
-            report.findings.extend(result.findings)
-            if result.yaml_problem is not None and path not in compose_set \
-                    and "SH310" in selected:
-                finding = check_yaml_problem(source, result.yaml_problem, compose=False)
-                if finding:
-                    report.findings.append(finding)
+        _content_checks(project, targets, compose_set, options, report)
 
     repo_rules = {r for r in selected if r.startswith(("SH2", "SH3"))}
     if repo_rules:
@@ -121,23 +101,44 @@ def run_check(project: Project, options: CheckOptions) -> Report:
     return report
 
 
-def _staged_versions(project: Project, reader: _Files, targets: list[str]) -> dict[str, SourceFile]:
-    """Files deleted from the working tree but still staged: the index holds what would be
-    committed, so that is what gets scanned."""
-    if project.repo is None:
-        return {}
-    gone = [p for p in targets if isinstance(reader.source(p), Skipped)
-            and reader.source(p).reason.startswith("deleted")]  # type: ignore[union-attr]
-    if not gone:
-        return {}
-    found: dict[str, SourceFile] = {}
-    for path, data in project.repo.index_blobs(gone).items():
-        if data is None or is_binary(data):
+def _content_checks(project: Project, targets: list[str], compose_set: set[str],
+                    options: CheckOptions, report: Report) -> None:
+    """SH101-SH103 (and SH310 for Kubernetes files) on the target files, through the cache."""
+    items: list[tuple[str, bytes]] = []
+    deleted: list[str] = []
+    for path in targets:
+        data = read_bytes(project.root, path)
+        if isinstance(data, Skipped):
+            if data.reason.startswith("deleted") and project.repo is not None:
+                deleted.append(path)
+            else:
+                report.skipped.append(data)
             continue
-        source = SourceFile.from_text(path, decode(data)[0])
-        source.notes.append("deleted from the working tree: its staged version was scanned")
-        found[path] = source
-    return found
+        items.append((path, data))
+    if deleted:  # still staged: the index holds what would be committed, so scan that
+        assert project.repo is not None
+        for path, staged in project.repo.index_blobs(deleted).items():
+            if staged is None:
+                report.skipped.append(Skipped(path, "deleted from the working tree",
+                                              incomplete=False))
+            else:
+                items.append((path, staged))
+                report.notes.append(f"{path}: deleted from the working tree: its staged "
+                                    "version was scanned")
+    scanner = ContentScanner(project.manifest, jobs=options.jobs, use_cache=options.cache)
+    for outcome in scanner.run(items):
+        if outcome.skipped is not None:
+            report.skipped.append(outcome.skipped)
+            continue
+        report.files += 1
+        report.notes.extend(f"{outcome.path}: {note}" for note in outcome.notes)
+        for finding in outcome.findings:
+            if finding.rule == "SH310" and outcome.path in compose_set:
+                continue  # compose files get their SH310 from the compose checks
+            if finding.rule in options.selected:
+                report.findings.append(finding)
+    report.notes.extend(scanner.notes)
+    report.engine = dict(scanner.stats)
 
 
 def _repository_checks(project: Project, reader: _Files, listed: list[str],

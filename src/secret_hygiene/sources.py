@@ -9,6 +9,7 @@ import re
 import stat
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from .findings import Skipped
@@ -155,6 +156,12 @@ def read_source(root: Path, path: str) -> SourceFile | Skipped:
     right; targets outside it are out of scope). Binary files are skipped. A file that cannot
     be read makes the scan incomplete.
     """
+    data = read_bytes(root, path)
+    return data if isinstance(data, Skipped) else source_from_bytes(path, data)
+
+
+def read_bytes(root: Path, path: str) -> bytes | Skipped:
+    """A repository file's bytes, or why they were not read (see read_source)."""
     full = root / path
     try:
         info = full.lstat()
@@ -177,9 +184,14 @@ def read_source(root: Path, path: str) -> SourceFile | Skipped:
     if not stat.S_ISREG(info.st_mode):
         return Skipped(path, f"{describe(info.st_mode)}, not a regular file", incomplete=False)
     try:
-        data = read_regular(full)
+        return read_regular(full)
     except OSError as error:
         return Skipped(path, f"cannot read: {reason(error)}", incomplete=True)
+
+
+def source_from_bytes(path: str, data: bytes) -> SourceFile | Skipped:
+    """The text of a file's bytes: UTF-8 (undecodable bytes replaced) or UTF-16 with a BOM;
+    binary content (a NUL in the first 8 KiB) is skipped."""
     utf16 = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     if is_binary(data) and not utf16:
         return Skipped(path, "binary", incomplete=False)
@@ -212,16 +224,16 @@ def walk_directory(root: Path) -> list[str]:
 
 def glob_match(path: str, pattern: str) -> bool:
     """Glob with `*` inside one path segment and `**` across segments."""
+    return bool(_glob_regex(pattern).match(path))
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
     pattern = pattern.strip().lstrip("/")
     if pattern.startswith("./"):
         pattern = pattern[2:]
     if pattern.endswith("/"):
         pattern += "**"
-    regex = _glob_regex(pattern)
-    return bool(regex.match(path))
-
-
-def _glob_regex(pattern: str) -> re.Pattern[str]:
     out = []
     i = 0
     while i < len(pattern):

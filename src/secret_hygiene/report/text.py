@@ -50,6 +50,12 @@ def render(report: Report, style: Style) -> str:
     lines.extend(_sections(report, style))
     if style.verbosity >= 0:
         lines.extend(f"note: {note}" for note in report.notes)
+    engine = report.engine
+    if style.verbosity > 0 and engine:
+        workers = f" by {engine['workers']} worker processes" if engine.get("workers") else \
+            " in this process"
+        lines.append(f"engine: {engine['cached']} files from the result cache, "
+                     f"{engine['scanned']} scanned{workers}")
     lines.extend(_skipped(report, style))
     lines.extend(f"error: {error}" for error in report.errors)
     lines.append(_summary(report, style))

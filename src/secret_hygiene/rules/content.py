@@ -26,6 +26,7 @@ from .values import (
 KUBERNETES_HINT = re.compile(r"^(?:apiVersion|kind)\s*:", re.MULTILINE)
 RULE_ORDER = {"SH103": 3, "SH101": 2, "SH102": 1}
 SHELL_LIKE = frozenset({Kind.ENV, Kind.SHELL, Kind.DOCKERFILE, Kind.MAKE})
+YAML_TRANSFORM_LIMIT = 2 * 1024 * 1024
 LEAK_MESSAGES = {
     "Secret Keyword": "hardcoded secret assigned to a secret-like name",
     "Base64 High Entropy String": "high-entropy base64 string (a key or token?)",
@@ -64,10 +65,14 @@ def check_content(source: SourceFile, manifest: Manifest, selected: set[str],
     found: list[Finding] = [_value_finding(source, hit) for hit in hits if hit.rule]
     identifiers = [hit for hit in hits if not hit.rule]
     if "SH102" in selected:
-        transform = source.kind != Kind.YAML or structural
+        # detect-secrets' YAML transformer is pure Python: past a few MiB it would take minutes
+        transform = (source.kind != Kind.YAML or structural) and \
+            len(source.text) <= YAML_TRANSFORM_LIMIT
+        parsed = documents if isinstance(documents, list) else None
         candidates = leaks.scan_lines(source.path, source.lines, transform=transform,
                                       template=source.template,
-                                      interpolates=source.kind in SHELL_LIKE)
+                                      interpolates=source.kind in SHELL_LIKE,
+                                      documents=parsed)
         if structural:
             assert isinstance(documents, list)
             candidates = _kubernetes_leaks(source, documents, candidates)
@@ -128,7 +133,8 @@ def _value_finding(source: SourceFile, hit: ValueHit) -> Finding:
         hint = (f"read {hit.name} at run time (environment, {hit.name}_FILE or the secret "
                 "store), remove it from the file and rotate it")
     return Finding(rule.id, rule.severity, source.path, hit.line, hit.column, message, hint,
-                   secret=secret, end_column=hit.end_column, legacy_sha1=secret.sha1)
+                   secret=secret, end_column=hit.end_column, legacy_sha1=secret.sha1,
+                   decoded=hit.how == "kubernetes data")
 
 
 def _leak_finding(source: SourceFile, leak: leaks.Leak) -> Finding:
@@ -139,7 +145,7 @@ def _leak_finding(source: SourceFile, leak: leaks.Leak) -> Finding:
            "baseline (secret-hygiene baseline)"
     return Finding(rule.id, Severity.ERROR, source.path, leak.line, leak.column, message, hint,
                    secret=secret, end_column=leak.end_column, legacy_sha1=leak.legacy_hash,
-                   extra={"type": leak.type})
+                   extra={"type": leak.type}, decoded=leak.decoded)
 
 
 def _kubernetes_leaks(source: SourceFile, documents: list[Document],
@@ -160,7 +166,7 @@ def _kubernetes_leaks(source: SourceFile, documents: list[Document],
             found = _scan_decoded(source.path, key.value, decoded)
             for leak in found:
                 decoded_leaks.append(leaks.Leak(node.line, start, end, leak.type, leak.value,
-                                                leak.legacy_hash))
+                                                leak.legacy_hash, decoded=True))
     kept = [c for c in candidates if c.line not in data_lines]
     return kept + decoded_leaks
 

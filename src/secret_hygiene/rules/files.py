@@ -12,7 +12,7 @@ import re
 import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from ..compose import ComposeFile, normalise_path
 from ..findings import Finding, Severity
@@ -38,18 +38,18 @@ class Candidate:
 
 
 def is_env_file(path: str) -> bool:
-    name = PurePosixPath(path).name.lower()
-    if is_template_file(name):
+    name = path.rsplit("/", 1)[-1].lower()
+    if "env" not in name or is_template_file(name):
         return False
     return name == ".env" or name.startswith(".env.") or name.endswith(".env")
 
 
 def is_key_file(path: str, read_head: Callable[[str], bytes | None]) -> bool:
-    pure = PurePosixPath(path)
-    name = pure.name.lower()
-    if name in KEY_FILE_NAMES or pure.suffix.lower() in KEY_FILE_SUFFIXES:
+    name = path.rsplit("/", 1)[-1].lower()
+    suffix = name[name.rfind("."):] if "." in name[1:] else ""
+    if name in KEY_FILE_NAMES or suffix in KEY_FILE_SUFFIXES:
         return True
-    if pure.suffix.lower() in PEM_CANDIDATE_SUFFIXES:
+    if suffix in PEM_CANDIDATE_SUFFIXES:
         head = read_head(path)
         return bool(head and PRIVATE_KEY_HEADER.search(head))
     return False
@@ -94,7 +94,7 @@ def collect_candidates(root: Path, manifest: Manifest, listed: list[str],
     found: dict[str, Candidate] = {}
 
     def add(path: str, why: str) -> None:
-        if path.startswith(("/", "..", "~")) or PurePosixPath(path).name.lower() in KEEP_FILES:
+        if path.startswith(("/", "..", "~")) or path.rsplit("/", 1)[-1].lower() in KEEP_FILES:
             return
         found.setdefault(path, Candidate(path, why))
 

@@ -22,14 +22,18 @@ Network verification is never enabled.
 
 from __future__ import annotations
 
+import importlib
 import io
 import re
+import sys
+import types
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 from ..text.names import is_secret_like, tokens
 from ..text.placeholders import is_placeholder
+from ..yamlsafe import Document
 
 CONNECTION_STRING = "Connection String Password"
 GENERIC_TYPES = frozenset({"Secret Keyword", "Basic Auth Credentials", CONNECTION_STRING})
@@ -64,6 +68,7 @@ class Leak:
     type: str
     value: str
     legacy_hash: str
+    decoded: bool = False  # found in what the text at the position base64-decodes to
 
     @property
     def priority(self) -> int:
@@ -78,18 +83,50 @@ class Leak:
         return self.type not in NOT_KNOWN_FORMATS
 
 
+class _DeferredRequests(types.ModuleType):
+    """Stands in for `requests` until something really uses it.
+
+    detect-secrets imports `requests` (about a sixth of a second, half its import time) only
+    to verify secrets online, which this tool never does. The first attribute anything asks of
+    this module imports the real one, so nothing can break; `Response` is answered directly
+    because one plugin names it in an annotation at import time.
+    """
+
+    Response = type("Response", (), {})
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get("requests") is self:
+            del sys.modules["requests"]
+        real = importlib.import_module("requests")
+        sys.modules["requests"] = real
+        return getattr(real, name)
+
+
+def _defer_requests() -> None:
+    if "requests" not in sys.modules:
+        sys.modules["requests"] = _DeferredRequests("requests")
+
+
 class _DetectSecrets:
-    """The configured detect-secrets modules, imported once (the import costs ~0.3 s)."""
+    """The configured detect-secrets modules, imported once."""
 
     def __init__(self) -> None:
         import logging
+
+        _defer_requests()
 
         from detect_secrets.core import scan
         from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
         from detect_secrets.filters import heuristic
         from detect_secrets.plugins.base import RegexBasedDetector
         from detect_secrets.settings import get_plugins, get_settings
-        from detect_secrets.transformers import get_transformed_file
+        from detect_secrets.transformers import get_transformers
+        from detect_secrets.transformers.config import ConfigFileTransformer
+        from detect_secrets.transformers.exceptions import ParsingError
+        from detect_secrets.util.code_snippet import get_code_snippet
+        from detect_secrets.util.filetype import FileType, determine_file_type
+
+        from . import prefilter
 
         # detect-secrets logs skipped secrets *with their values* at info level: silence it.
         for name in ("detect-secrets", "detect_secrets"):
@@ -109,9 +146,21 @@ class _DetectSecrets:
         self.indirect = heuristic._get_indirect_reference_regex()
         self.scan = scan
         self.heuristic = heuristic
-        self.get_transformed_file = get_transformed_file
+        self.get_plugins = get_plugins
+        self.get_code_snippet = get_code_snippet
+        self.transformers = list(get_transformers())
+        self.config_transformer = ConfigFileTransformer
+        self.parsing_error = ParsingError
+        self._file_type = determine_file_type
+        self._yaml_type = FileType.YAML
         self.plugins: dict[str, Any] = {p.secret_type: p for p in get_plugins()}
         self.regex_based = RegexBasedDetector
+        self.prefilter = prefilter.build(list(get_plugins()))
+
+
+    def is_yaml(self, path: str) -> bool:
+        """Whether detect-secrets reads ``path`` with its YAML transformer."""
+        return bool(self._file_type(path) == self._yaml_type)
 
 
 @lru_cache(maxsize=1)
@@ -135,12 +184,20 @@ def skipped_by_detect_secrets(path: str) -> bool:
 
 
 def scan_lines(path: str, lines: list[str], *, transform: bool = True,
-               template: bool = False, interpolates: bool = False) -> list[Leak]:
+               template: bool = False, interpolates: bool = False,
+               documents: list[Document] | None = None) -> list[Leak]:
     """Every leak in a file's lines (no line endings). ``transform=False`` skips the YAML/INI
     transformers, for files whose YAML is unsafe to construct. ``interpolates``: the format
-    expands `$VAR` and `$(...)` (shell, .env), so those are not literals."""
+    expands `$VAR` and `$(...)` (shell, .env), so those are not literals. ``documents``: the
+    file's YAML, already parsed, lets the prefilter skip detect-secrets' (slow) YAML
+    transformer when nothing it could emit passes a gate."""
+    if _nothing_to_find(path, lines, transform, documents):
+        return []  # decided without importing detect-secrets (a hook's usual case)
     ds = _engine()
     if skipped_by_detect_secrets(path):
+        return []
+    if transform and documents is not None and ds.prefilter is not None and \
+            ds.is_yaml(path) and not ds.prefilter.could_hit_yaml(lines, documents, path):
         return []
     text = "\n".join(lines) + "\n"
     candidates = _run_pipeline(ds, path, text, lines, transform)
@@ -152,6 +209,46 @@ def scan_lines(path: str, lines: list[str], *, transform: bool = True,
     if template:
         leaks = [leak for leak in leaks if leak.known_format]
     return _one_per_occurrence(leaks)
+
+
+PINNED = "1.5.0"  # the detect-secrets version the gates were derived from
+YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
+
+
+@lru_cache(maxsize=1)
+def _static_prefilter() -> Any:
+    """The gates for the pinned detect-secrets' default plugins, without importing it; None
+    when another version is installed (then the gates are derived after importing it)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import prefilter
+
+    try:
+        if version("detect-secrets") != PINNED:
+            return None
+    except PackageNotFoundError:
+        return None
+    return prefilter.Prefilter(prefilter.gates_for({"Base64HighEntropyString": 4.5,
+                                                    "HexHighEntropyString": 3.0}))
+
+
+def _nothing_to_find(path: str, lines: list[str], transform: bool,
+                     documents: list[Document] | None) -> bool:
+    """True when no plugin gate can match what detect-secrets would read: the raw lines (no
+    transformer can parse the file) or, for YAML, what its transformer would emit. Gates
+    alone are necessary conditions, so this never hides a finding."""
+    quick = _static_prefilter()
+    if quick is None or _connection_strings(lines):
+        return False
+    text = "\n".join(line.rstrip() for line in lines)
+    if transform and path.lower().endswith(YAML_SUFFIXES):
+        if documents is None:
+            return False
+        return not quick.gate_hits(text) and not quick.yaml_gate_hits(documents)
+    if transform and not (_ini_cannot_parse(text, eager=False) and
+                          _ini_cannot_parse(text, eager=True)):
+        return False  # an INI transformer could rewrite the lines
+    return not quick.gate_hits(text)
 
 
 def _not_a_leak(ds: _DetectSecrets, leak: Leak, lines: list[str], interpolates: bool) -> bool:
@@ -195,32 +292,124 @@ def _is_indirect_reference(ds: _DetectSecrets, raw: str, start: int) -> bool:
     return False
 
 
+def warm_up() -> None:
+    """Import and configure detect-secrets now (before forking workers that share it)."""
+    _engine()
+
+
+def prefilter_active() -> bool:
+    """Whether the exact prefilter runs (False: every line goes through detect-secrets)."""
+    return _engine().prefilter is not None
+
+
 def _run_pipeline(ds: _DetectSecrets, path: str, text: str, lines: list[str],
                   transform: bool) -> list[Any]:
     first: list[str] | None = None
     if transform:
-        try:
-            first = ds.get_transformed_file(_NamedText(text, path))
-        except (RecursionError, ValueError):  # e.g. a YAML file too deep for PyYAML's loader
-            first = None
-    numbered = list(enumerate(first if first else [f"{line}\n" for line in lines], start=1))
-    found = list(ds.scan._process_line_based_plugins(numbered, filename=path))
+        first = _transformed(ds, path, text, eager=False)
+    found = _process(ds, path, first if first else [f"{line}\n" for line in lines])
     if not transform:
         return found
-    try:
-        eager = ds.get_transformed_file(_NamedText(text, path), use_eager_transformers=True)
-    except (RecursionError, ValueError):
-        eager = None
+    eager = _transformed(ds, path, text, eager=True)
     if not eager:
         return found
     # detect-secrets runs this pass only when the first found nothing, so one secret hid the
     # others; run it always and keep what the first pass did not find.
     seen = {(s.line_number, s.type, s.secret_value) for s in found}
-    for secret in ds.scan._process_line_based_plugins(list(enumerate(eager, start=1)),
-                                                     filename=path):
+    for secret in _process(ds, path, eager):
         if (secret.line_number, secret.type, secret.secret_value) not in seen:
             found.append(secret)
     return found
+
+
+SECTION = re.compile(r"\[.+\]")
+# A line at the left margin that is no comment, no section and has no `=` or `:`: configparser
+# rejects the file (ParsingError), so the eager INI transformer would give up on it.
+NOT_INI = re.compile(r"^(?![#;\[])[^\s=:][^=:\n]*$", re.MULTILINE)
+
+
+def _ini_cannot_parse(text: str, eager: bool) -> bool:
+    """Exact conditions under which detect-secrets' INI transformers fail on ``text``.
+
+    The plain one needs a section header as the first line that is neither blank nor a
+    comment (configparser raises MissingSectionHeaderError otherwise); the eager one adds its
+    own header, so it fails on a left-margin line that is not an option, section or comment.
+    """
+    if eager:
+        return bool(NOT_INI.search(text))
+    for line in text.splitlines():
+        value = line.strip()
+        if not value or value.startswith(("#", ";")):
+            continue
+        return not SECTION.match(value)
+    return True
+
+
+def _transformed(ds: _DetectSecrets, path: str, text: str, eager: bool) -> list[str] | None:
+    """detect-secrets' get_transformed_file(), skipping the INI transformers where
+    configparser is certain to reject the text (they are tried on every file)."""
+    for transformer in ds.transformers:
+        if not transformer.should_parse_file(path) or eager != transformer.is_eager:
+            continue
+        if (type(transformer) is ds.config_transformer or transformer.is_eager) and \
+                _ini_cannot_parse(text, eager):
+            continue
+        try:
+            result: list[str] | None = transformer.parse_file(_NamedText(text, path))
+            return result
+        except ds.parsing_error:
+            continue
+        except (RecursionError, ValueError):  # e.g. YAML too deep for PyYAML's own loader
+            continue
+    return None
+
+
+def _process(ds: _DetectSecrets, path: str, content: list[str]) -> list[Any]:
+    """detect-secrets' per-line pipeline, unchanged, on the lines that can yield a finding.
+
+    Without the prefilter every line is a candidate. Lines longer than LONG_LINE are checked
+    in overlapping windows, so no line costs more than a window does.
+    """
+    if ds.prefilter is not None:
+        candidates = ds.prefilter.candidates(content, path)
+    else:
+        candidates = list(range(1, len(content) + 1))
+    found: list[Any] = []
+    plugins = ds.get_plugins()
+    scan = ds.scan
+    for number in candidates:
+        line = content[number - 1].rstrip()
+        context = ds.get_code_snippet(lines=content, line_number=number)
+        seen: set[tuple[str, str]] = set()
+        for window in windows(line):
+            if scan._is_filtered_out(required_filter_parameters=["line"], filename=path,
+                                     line=window, context=context):
+                continue
+            for plugin in plugins:
+                for secret in scan._scan_line(plugin=plugin, filename=path, line=window,
+                                              line_number=number, context=context):
+                    key = (secret.type, secret.secret_hash)
+                    if key in seen or scan._is_filtered_out(
+                            required_filter_parameters=["context"], filename=secret.filename,
+                            secret=secret.secret_value, plugin=plugin, line=window,
+                            context=context):
+                        continue
+                    seen.add(key)
+                    found.append(secret)
+    return found
+
+
+LONG_LINE = 8192
+WINDOW_OVERLAP = 512
+
+
+def windows(line: str) -> list[str]:
+    """The line, or overlapping slices of it when it is very long (minified code, data)."""
+    if len(line) <= LONG_LINE:
+        return [line]
+    step = LONG_LINE - WINDOW_OVERLAP
+    return [line[start:start + LONG_LINE] for start in range(0, len(line) - WINDOW_OVERLAP,
+                                                             step)]
 
 
 def _locate(ds: _DetectSecrets, secret: Any, lines: list[str]) -> list[Leak]:

@@ -21,6 +21,7 @@ the gate cannot be recomputed) switches the prefilter off and every line is scan
 from __future__ import annotations
 
 import bisect
+import functools
 import hashlib
 import re
 from collections.abc import Callable, Iterable
@@ -165,13 +166,94 @@ class Prefilter:
                 assert gate.regex is not None
                 for match in gate.regex.finditer(text):
                     mark(match.start(), gate.plugins)
+        from .leaks import windows
+
         survivors = []
         for index in sorted(hits):
-            line = stripped[index]
-            if any(self.raw_checks[name](line, filename) for name in hits[index]
-                   if name in self.raw_checks):
+            pieces = windows(stripped[index])
+            if any(self.raw_checks[name](piece, filename) for name in hits[index]
+                   if name in self.raw_checks for piece in pieces):
                 survivors.append(index + 1)
         return survivors
+
+
+    def gate_hits(self, text: str) -> bool:
+        """Whether any gate matches ``text`` (no analyzer run: a cheap, conservative test)."""
+        folded: str | None = None
+        for gate in self.gates:
+            if gate.literal is not None:
+                if gate.folded:
+                    if folded is None:
+                        folded = text.translate(FOLD).lower()
+                    if gate.literal in folded:
+                        return True
+                elif gate.literal in text:
+                    return True
+            elif gate.regex is not None and gate.regex.search(text):
+                return True
+        return False
+
+    def yaml_gate_hits(self, documents: list[Any]) -> bool:
+        """Whether a gate matches any `key: "value"` the YAML transformer would emit."""
+        from ..yamlsafe import walk
+
+        for document in documents:
+            if document.root is None:
+                continue
+            for _parent, key, node in walk(document.root):
+                if key is not None and node.is_scalar and node.tag.endswith((":str",
+                                                                             ":binary")):
+                    value = "".join(node.value.split()) if node.tag.endswith(":binary") \
+                        else node.value
+                    emitted = f'{key.value}: "{value.replace(chr(34), chr(92) + chr(34))}"'
+                    if self.gate_hits(emitted):
+                        return True
+        return False
+
+    def passes(self, text: str, filename: str) -> bool:
+        """Gates, then the gated plugins' own analyzers: could ``text`` yield a finding?"""
+        return bool(self.candidates([text], filename))
+
+    def could_hit_yaml(self, lines: list[str], documents: list[Any], filename: str) -> bool:
+        """Whether detect-secrets' YAML transformer could emit a line that yields a finding.
+
+        It emits `key: "value"` plus that raw line's comment for each string mapping value
+        (and, when there is none, falls back to the raw lines). Each emitted `key: "value"` is
+        rebuilt from the parsed document and run through the gates and analyzers; a comment
+        line that passes a gate is treated as a hit (its emitted line is not rebuilt).
+        """
+        from ..yamlsafe import walk
+
+        single: list[str] = []
+        for document in documents:
+            if document.root is None:
+                continue
+            for _parent, key, node in walk(document.root):
+                if key is None or not node.is_scalar or not node.tag.endswith(
+                        (":str", ":binary")):
+                    continue
+                value = "".join(node.value.split()) if node.tag.endswith(":binary") \
+                    else node.value
+                emitted = f'{key.value}: "{value.replace(chr(34), chr(92) + chr(34))}"'
+                if "\n" in emitted or "\r" in emitted:
+                    if self.passes(emitted, filename):  # one "line" with newlines inside
+                        return True
+                else:
+                    single.append(emitted)
+        if not single and not documents_emit(documents):
+            return True  # the transformer gives nothing: detect-secrets reads the raw lines
+        if single and self.candidates(single, filename):  # gates are per line: batch them
+            return True
+        return any("#" in line and self.gate_hits(line) for line in lines)
+
+
+def documents_emit(documents: list[Any]) -> bool:
+    """Whether the YAML transformer emits anything (a string mapping value somewhere)."""
+    from ..yamlsafe import walk
+
+    return any(key is not None and node.is_scalar and node.tag.endswith((":str", ":binary"))
+               for document in documents if document.root is not None
+               for _parent, key, node in walk(document.root))
 
 
 def build(plugins: list[Any]) -> Prefilter | None:
@@ -189,11 +271,12 @@ def build(plugins: list[Any]) -> Prefilter | None:
     if set(names) - gated:
         return None  # a plugin without a gate: scan every line
     checks: dict[str, Callable[[str, str], bool]] = {}
+    file_type = functools.lru_cache(maxsize=4096)(determine_file_type)
     for name, plugin in names.items():
         if name == "KeywordDetector":
             def keyword_check(line: str, filename: str, plugin: Any = plugin) -> bool:
                 groups = keyword.REGEX_BY_FILETYPE.get(
-                    determine_file_type(filename), keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
+                    file_type(filename), keyword.QUOTES_REQUIRED_DENYLIST_REGEX_TO_GROUP)
                 return any(True for _ in plugin.analyze_string(line,
                                                                denylist_regex_to_group=groups))
             checks[name] = keyword_check

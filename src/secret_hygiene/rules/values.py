@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import bisect
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -60,6 +61,21 @@ LINE_KEY = re.compile(r"^\s*(?:export\s+|ENV\s+|ARG\s+)?[\"']?(?P<name>[A-Za-z_]
                       r"\s*(?:=|:(?!//))")
 CALL_WORDS = ("getenv", "environ", "env", "get", "fetch", "setdefault", "config", "setting")
 ASSIGNING_CALLS = ("setenv", "putenv", "setdefault")
+
+
+# re.IGNORECASE equates these with ASCII letters; str.lower() does not (see prefilter.FOLD)
+FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
+
+
+def _anchors(manifest: Manifest) -> set[str]:
+    """For each manifest name its longest part, lower-cased: `SECRET_KEY` -> `secret`."""
+    return _compile_anchors(tuple(spec.name for spec in manifest.secrets.values()))
+
+
+@lru_cache(maxsize=16)
+def _compile_anchors(names: tuple[str, ...]) -> set[str]:
+    return {max((p for p in name.split("_") if p), key=len).lower() for name in names
+            if any(name.split("_"))}
 
 
 def _names_pattern(manifest: Manifest) -> re.Pattern[str] | None:
@@ -145,17 +161,59 @@ def _ops_for(kind: Kind) -> frozenset[str]:
     return frozenset({"=", ":", ":=", "=>"})
 
 
+CALL_WITH_DEFAULT = re.compile(r"\(\s*[\"'][A-Za-z_][\w.-]*[\"']\s*,")
+OR_LITERALS = (re.compile(r" or\s*[\"'`]"), re.compile(r"\|\|\s*[\"'`]"),
+               re.compile(r"\?\?\s*[\"'`]"))
+
+
+def _lines_matching(text: str, starts: list[int], pattern: re.Pattern[str] | str) -> set[int]:
+    """0-based indexes of the lines where ``pattern`` (a regex or a literal) occurs."""
+    found: set[int] = set()
+    if isinstance(pattern, str):
+        offset = text.find(pattern)
+        while offset >= 0:
+            index = bisect.bisect_right(starts, offset) - 1
+            found.add(index)
+            next_line = starts[index + 1] if index + 1 < len(starts) else len(text)
+            offset = text.find(pattern, next_line)
+    else:
+        for match in pattern.finditer(text):
+            found.add(bisect.bisect_right(starts, match.start()) - 1)
+    return found
+
+
 def scan_lines(source: SourceFile, manifest: Manifest) -> list[ValueHit]:
+    """Line-based reading. Each pattern runs once over the whole text; only the lines it hits
+    are read closely (a big source file costs a few regex passes, not one per line)."""
     hits: list[ValueHit] = []
     names = _names_pattern(manifest)
     ops = _ops_for(source.kind)
-    for number, line in enumerate(source.lines, start=1):
-        if "$" in line:
+    lines = source.lines
+    text = "\n".join(lines)
+    starts: list[int] = []
+    position = 0
+    for line in lines:
+        starts.append(position)
+        position += len(line) + 1
+    dollars = _lines_matching(text, starts, "$")
+    calls = _lines_matching(text, starts, CALL_WITH_DEFAULT)
+    ors: set[int] = set()
+    for pattern in OR_LITERALS:
+        ors |= _lines_matching(text, starts, pattern)
+    named: set[int] = set()
+    if names is not None:
+        folded = text.translate(FOLD).lower()
+        for anchor in _anchors(manifest):  # a literal every spelling of a name contains
+            named |= _lines_matching(folded, starts, anchor)
+    for index in sorted(dollars | calls | ors | named):
+        number, line = index + 1, lines[index]
+        if index in dollars:
             key = LINE_KEY.match(line)
             hits.extend(_interpolation_fallbacks(line, number, 0, manifest,
                                                  key.group("name") if key else None))
-        hits.extend(_call_fallbacks(line, number, manifest))
-        if names is None:
+        if index in calls or index in ors:
+            hits.extend(_call_fallbacks(line, number, manifest))
+        if names is None or index not in named:
             continue
         for match in names.finditer(line):
             spec = manifest.lookup(match.group("name"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from . import interpolation
 
@@ -62,7 +61,7 @@ def is_placeholder(value: str, *, interpolates: bool = True) -> bool:
 
 def is_template_file(path: str) -> bool:
     """Files that exist to be copied: `.env.example`, `config.sample.yaml`, `app.ini.dist`."""
-    name = PurePosixPath(path).name.lower()
+    name = path.rsplit("/", 1)[-1].lower()
     for marker in TEMPLATE_MARKERS:
         if name.endswith(marker) or f"{marker}." in name:
             return True
