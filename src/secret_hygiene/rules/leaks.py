@@ -29,6 +29,7 @@ import sys
 import types
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import PurePosixPath
 from typing import Any
 
 from ..text.names import is_secret_like, tokens
@@ -213,6 +214,12 @@ def scan_lines(path: str, lines: list[str], *, transform: bool = True,
 
 PINNED = "1.5.0"  # the detect-secrets version the gates were derived from
 YAML_SUFFIXES = (".yaml", ".yml", ".eyaml")
+# detect-secrets 1.5.0's util/filetype.py: every other extension is FileType.OTHER, the only
+# type its eager INI transformer is used for.
+TYPED_SUFFIXES = frozenset({".cls", ".example", ".eyaml", ".go", ".java", ".js", ".m", ".php",
+                            ".py", ".pyi", ".swift", ".tf", ".yaml", ".yml", ".cs", ".c",
+                            ".cpp", ".cnf", ".conf", ".cfg", ".cf", ".ini", ".properties",
+                            ".toml"})
 
 
 @lru_cache(maxsize=1)
@@ -245,8 +252,9 @@ def _nothing_to_find(path: str, lines: list[str], transform: bool,
         if documents is None:
             return False
         return not quick.gate_hits(text) and not quick.yaml_gate_hits(documents)
+    eager_applies = PurePosixPath(path).suffix not in TYPED_SUFFIXES
     if transform and not (_ini_cannot_parse(text, eager=False) and
-                          _ini_cannot_parse(text, eager=True)):
+                          (not eager_applies or _ini_cannot_parse(text, eager=True))):
         return False  # an INI transformer could rewrite the lines
     return not quick.gate_hits(text)
 
@@ -298,7 +306,12 @@ def warm_up() -> None:
 
 
 def prefilter_active() -> bool:
-    """Whether the exact prefilter runs (False: every line goes through detect-secrets)."""
+    """Whether the exact prefilter runs (False: every line goes through detect-secrets).
+
+    Without loading detect-secrets: when it was not needed, nothing was scanned line by line.
+    """
+    if _engine.cache_info().currsize == 0:
+        return True
     return _engine().prefilter is not None
 
 
@@ -412,15 +425,36 @@ def windows(line: str) -> list[str]:
                                                              step)]
 
 
+def _line_of(value: str, lines: list[str], reported: int) -> int:
+    """The line that holds ``value``: detect-secrets' YAML transformer can report a line or two
+    off (and past the end of the file). The reported line when the value is not nearby."""
+    if not lines:
+        return 1
+    clamped = min(max(reported, 1), len(lines))
+    if not value:
+        return clamped
+    for candidate in (clamped, clamped - 1, clamped + 1, clamped - 2):
+        if 1 <= candidate <= len(lines) and value in lines[candidate - 1]:
+            return candidate
+    return clamped
+
+
 def _locate(ds: _DetectSecrets, secret: Any, lines: list[str]) -> list[Leak]:
-    number = int(secret.line_number)
-    if not 1 <= number <= len(lines):
+    if not lines:
         return []
-    raw = lines[number - 1]
     value = str(secret.secret_value or "")
-    plugin = ds.plugins.get(secret.type)
     if secret.type == "Private Key":
-        return [_private_key(secret, lines, number)]
+        return [_private_key(secret, lines, min(int(secret.line_number), len(lines)))]
+    number = _line_of(value, lines, int(secret.line_number))
+    if value not in lines[number - 1] and value.strip("\"'") in lines[number - 1]:
+        value = value.strip("\"'")  # a quote the YAML/INI transformer added, not the secret's
+    elif value not in lines[number - 1]:
+        bare = value.strip("\"'")
+        number = _line_of(bare, lines, int(secret.line_number))
+        if bare in lines[number - 1]:
+            value = bare
+    raw = lines[number - 1]
+    plugin = ds.plugins.get(secret.type)
     if plugin is not None and isinstance(plugin, ds.regex_based):
         tokens = _full_tokens(plugin, raw, value)
         if tokens:
@@ -431,7 +465,7 @@ def _locate(ds: _DetectSecrets, secret: Any, lines: list[str]) -> list[Leak]:
     if start < 0:
         unescaped = value.replace('\\"', '"')
         start = raw.find(unescaped)
-    if start < 0:
+    if start < 0:  # the text was rewritten (YAML escapes, folding): the whole line
         return [Leak(number, 1, len(raw) + 1, secret.type, value, secret.secret_hash)]
     return [Leak(number, start + 1, start + len(value) + 1, secret.type, value,
                  secret.secret_hash)]
