@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..text.names import is_secret_like, tokens
+from ..text.names import is_file_variable, is_secret_like, tokens
 from ..text.placeholders import is_placeholder
 from ..yamlsafe import Document
 
@@ -52,6 +52,7 @@ COMMIT_ID = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 PEM_END = re.compile(r"-----END[ A-Z0-9]*-----|---- END SSH2[ A-Z]*----")
 CONNECTION_PASSWORD = re.compile(
     r"(?:^|[;\"'\s])(?:password|pwd)\s*=\s*(?P<value>[^;\"'\s]+)\s*(?:;|$|[\"'])", re.IGNORECASE)
+INNER_ASSIGNMENT = re.compile(r"^([A-Za-z_][\w.-]*)=(.*)$", re.DOTALL)
 ASSIGNED_NAME = re.compile(r"([A-Za-z_][\w.\-]*)[\"'\]]*\s*(?:=|:=|:|=>)\s*[\"'`]?\s*$")
 INDIRECT_FILTER = "detect_secrets.filters.heuristic.is_indirect_reference"
 CONNECTION_CONTEXT = re.compile(
@@ -263,6 +264,9 @@ def _not_a_leak(ds: _DetectSecrets, leak: Leak, lines: list[str], interpolates: 
     value = leak.value
     if is_placeholder(value, interpolates=interpolates):
         return True
+    assigned = INNER_ASSIGNMENT.match(value)
+    if assigned and (is_file_variable(assigned.group(1)) or is_placeholder(assigned.group(2))):
+        return True  # "DB_PASSWORD_FILE=/run/secrets/db" written as one string
     raw = lines[leak.line - 1] if 0 < leak.line <= len(lines) else ""
     before = raw[leak.column - 2:leak.column - 1] if leak.column >= 2 else ""
     if interpolates and (value.startswith(("$(", "`")) or "$(" in value or before == "`"):

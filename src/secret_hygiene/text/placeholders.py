@@ -21,7 +21,7 @@ TEMPLATE_MARKERS = (".example", ".sample", ".template", ".dist")
 
 _TEMPLATED = re.compile(
     r"^\s*(?:<[^<>]*>|\{\{.*\}\}|\$\{\{.*\}\}|%\([^)]*\)[sd]|#\{[^}]*\}|%[A-Za-z_][\w]*%"
-    r"|\{[A-Za-z_][\w.]*\})\s*$", re.DOTALL)
+    r"|\{[A-Za-z_][^{}\s]*\})\s*$", re.DOTALL)
 _ALL_STARS = re.compile(r"^\*{3,}$|^x{3,}$", re.IGNORECASE)
 _MARKER_WORD = re.compile(r"^(?:todo|fixme|tbd|redacted|none|unset)(?:[-_:. ].*)?$", re.IGNORECASE)
 _TEMPLATE_INLINE = re.compile(r"\{\{.*?\}\}|\$\{\{.*?\}\}")
