@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import sqlite3
 
-SCHEMA = 1
+SCHEMA = 2
+MAX_ENTRIES = 400_000  # beyond this the least recently used fifth is dropped
 SOURCES = ("rules/values.py", "rules/leaks.py", "rules/content.py", "rules/prefilter.py",
            "text/names.py", "text/placeholders.py", "text/interpolation.py", "sources.py",
            "yamlsafe.py", "findings.py", "suppress.py", "cache.py")
@@ -61,6 +63,7 @@ class ResultCache:
         self.problem: str | None = None
         self._db: sqlite3.Connection | None = None
         self._pending: dict[str, str] = {}
+        self._touched: list[str] = []
         if path is not None:
             self._open(path)
 
@@ -87,7 +90,8 @@ class ResultCache:
         db = sqlite3.connect(path, timeout=2.0)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT)")
+        db.execute("CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, data TEXT, "
+                   "used INTEGER NOT NULL DEFAULT 0)")
         row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         if row is None:
             db.execute("INSERT INTO meta VALUES ('schema', ?)", (str(SCHEMA),))
@@ -123,6 +127,7 @@ class ResultCache:
         except (sqlite3.Error, ValueError) as error:
             self.problem = f"result cache ignored ({error})"
             return {}
+        self._touched.extend(found)
         return found
 
     def put(self, key: str, entry: dict[str, Any]) -> None:
@@ -132,15 +137,25 @@ class ResultCache:
     def flush(self) -> None:
         import sqlite3
 
-        if self._db is None or not self._pending:
+        if self._db is None or not (self._pending or self._touched):
             return
+        now = int(time.time())
         try:
             with self._db:
-                self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?)",
-                                     self._pending.items())
+                self._db.executemany("INSERT OR REPLACE INTO results VALUES (?, ?, ?)",
+                                     [(k, v, now) for k, v in self._pending.items()])
+                self._db.executemany("UPDATE results SET used = ? WHERE key = ?",
+                                     [(now, k) for k in self._touched])
+                if self._pending:
+                    count = self._db.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+                    if count > MAX_ENTRIES:
+                        self._db.execute(
+                            "DELETE FROM results WHERE key IN (SELECT key FROM results "
+                            "ORDER BY used LIMIT ?)", (count // 5,))
         except sqlite3.Error as error:
             self.problem = f"result cache not updated ({error})"
         self._pending.clear()
+        self._touched.clear()
 
     def close(self) -> None:
         import sqlite3
