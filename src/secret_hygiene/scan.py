@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import compose as compose_model
 from . import yamlsafe
+from .compose_project import find_projects, merge
 from .contentscan import ContentScanner
 from .context import Project
 from .errors import CommandError
@@ -22,7 +23,13 @@ from .findings import Finding, Report, Skipped
 from .fsread import read_head
 from .rules import docs, files
 from .rules.catalogue import get
-from .rules.compose import ComposeContext, check_compose, env_assignments, secret_names_in_env_text
+from .rules.compose import (
+    ComposeContext,
+    check_file,
+    check_project,
+    env_assignments,
+    secret_names_in_env_text,
+)
 from .rules.content import check_yaml_problem
 from .sources import SourceFile, excluded, read_bytes, read_source, walk_directory
 from .suppress import silenced
@@ -66,7 +73,7 @@ class _Files:
     def yaml(self, source: SourceFile) -> list[yamlsafe.Document] | yamlsafe.YAMLProblem:
         if source.path not in self.documents:
             try:
-                self.documents[source.path] = yamlsafe.load_all(source.text)
+                self.documents[source.path] = yamlsafe.load_all(source.text, path=source.path)
             except yamlsafe.YAMLProblem as problem:
                 self.documents[source.path] = problem
         return self.documents[source.path]
@@ -161,14 +168,55 @@ def _repository_checks(project: Project, reader: _Files, listed: list[str],
         report.findings.extend(files.check_files(root, candidates, selected, tracked,
                                                  committed, ignore))
     if any(rule.startswith("SH3") for rule in selected):
+        dotenv = _dotenv(reader)
         context = ComposeContext(project.manifest, root, selected, tracked, ignore,
-                                 reader.text, environ, _dotenv(reader))
-        by_folder: dict[str, list[compose_model.ComposeFile]] = {}
-        for model in models:
-            by_folder.setdefault(model.directory, []).append(model)
-        for model in models:
-            siblings = [m for m in by_folder[model.directory] if m is not model]
-            report.findings.extend(check_compose(model, context, siblings))
+                                 reader.text, environ, dotenv)
+        _compose_checks(reader, models, context, dict(environ), dotenv, report)
+
+
+def _compose_checks(reader: _Files, models: list[compose_model.ComposeFile],
+                    context: ComposeContext, environ: dict[str, str], dotenv: dict[str, str],
+                    report: Report) -> None:
+    """Each compose file on its own, then each project as Compose merges it."""
+    by_path = {model.path: model for model in models}
+    extra: dict[str, compose_model.ComposeFile] = {}
+
+    def load(path: str) -> compose_model.ComposeFile | str | None:
+        if path in by_path:
+            return by_path[path]
+        if path in extra:
+            return extra[path]
+        if path.startswith(("/", "..", "~")):
+            return "it is outside the repository"
+        source = reader.source(path)
+        if isinstance(source, Skipped):
+            return source.reason if not source.reason.startswith("deleted") else None
+        documents = reader.yaml(source)
+        if isinstance(documents, yamlsafe.YAMLProblem):
+            return f"not usable YAML at line {documents.line}: {documents.message}"
+        if len(documents) != 1:
+            return "a compose file holds one YAML document"
+        model = compose_model.parse(path, documents[0])
+        if isinstance(model, compose_model.ShapeProblem):
+            return model.message
+        extra[path] = model
+        return model
+
+    found: list[Finding] = []
+    projects = find_projects(sorted(by_path), by_path, environ, dotenv)
+    for project_files in projects:
+        found.extend(check_project(merge(project_files, load), context))
+    for model in [*models, *extra.values()]:
+        found.extend(check_file(model, context))
+    seen: set[tuple[object, ...]] = set()
+    for finding in found:
+        key = (finding.rule, finding.path, finding.line, finding.column, finding.message)
+        if key not in seen:
+            seen.add(key)
+            report.findings.append(finding)
+    deliveries = {tuple(sorted(d.items())): d for d in context.deliveries}
+    if deliveries:
+        report.sections["deliveries"] = list(deliveries.values())
 
 
 def _listing(project: Project, report: Report) -> list[str]:

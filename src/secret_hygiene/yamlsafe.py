@@ -60,6 +60,7 @@ class Node:
     pairs: list[tuple[Node, Node]] = field(default_factory=list)
     merged: list[tuple[Node, Node]] = field(default_factory=list)
     end_line: int = 0
+    path: str = ""  # the file the node was read from (findings point there)
 
     @property
     def is_map(self) -> bool:
@@ -143,7 +144,8 @@ def excessive_aliasing(decoded: int, aliased: int) -> bool:
 
 
 class _Converter:
-    def __init__(self, max_depth: int, max_expanded: int) -> None:
+    def __init__(self, max_depth: int, max_expanded: int, path: str = "") -> None:
+        self.path = path
         self.max_depth = max_depth
         self.max_expanded = max_expanded
         self.done: dict[int, Node] = {}
@@ -177,6 +179,7 @@ class _Converter:
             out = Node("map", node.tag, line, column)
             self._convert_mapping(node, out, depth)
         out.end_line = node.end_mark.line + 1 if node.end_mark is not None else line
+        out.path = self.path
         self.active.discard(key)
         self.size[key] = self.decoded - before
         self.done[key] = out
@@ -249,14 +252,14 @@ def _marked(error: yaml.YAMLError, text: str) -> YAMLProblem:
 
 
 def load_all(text: str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH,
-             max_expanded: int = MAX_EXPANDED_NODES) -> list[Document]:
+             max_expanded: int = MAX_EXPANDED_NODES, path: str = "") -> list[Document]:
     """Every document of a (possibly multi-document) YAML text, located and bounded."""
     if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
         raise YAMLProblem(f"file larger than {max_bytes // (1024 * 1024)} MiB: not parsed as YAML")
     documents: list[Document] = []
     try:
         for raw in yaml.compose_all(text, Loader=_Loader):
-            converter = _Converter(max_depth, max_expanded)
+            converter = _Converter(max_depth, max_expanded, path)
             root = converter.convert(raw) if raw is not None else None
             documents.append(Document(root, converter.duplicates, converter.decoded))
     except yaml.YAMLError as error:
@@ -268,9 +271,9 @@ def load_all(text: str, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPT
     return documents
 
 
-def load(text: str, **limits: int) -> Document:
+def load(text: str, *, path: str = "", **limits: int) -> Document:
     """A single-document YAML text. An empty text is a document with no root."""
-    documents = load_all(text, **limits)
+    documents = load_all(text, path=path, **limits)
     if not documents:
         return Document(None)
     if len(documents) > 1:

@@ -12,6 +12,7 @@ import shlex
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..compose import (
     SECRETS_DIR,
@@ -25,6 +26,7 @@ from ..compose import (
     is_production,
     mount_path,
 )
+from ..compose_project import MergedProject
 from ..findings import Finding, Severity
 from ..manifest import Manifest, SecretSpec, normalise
 from ..repo import IgnoreMatch
@@ -66,9 +68,8 @@ class ComposeContext:
     read_text: Callable[[str], str | None] = lambda path: None
     environment_shell: Mapping[str, str] = field(default_factory=dict)
     dotenv: dict[str, str] = field(default_factory=dict)  # the project .env
-    # The other compose files in the same folder: until projects are merged the way Compose
-    # merges them, a secret declared, granted or delivered in one of them counts for all.
-    siblings: list[ComposeFile] = field(default_factory=list)
+    environ_for: Callable[[str], dict[str, str]] = lambda directory: {}
+    deliveries: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def environment(self) -> dict[str, str]:
@@ -104,17 +105,17 @@ class _Emitter:
         if rule_id not in self.context.selected:
             return
         rule = get(rule_id)
+        path = node.path if node is not None and node.path else self.compose.path
         self.findings.append(Finding(
-            rule.id, severity or rule.severity, self.compose.path,
+            rule.id, severity or rule.severity, path,
             line if line is not None else (node.line if node else None),
             column if column is not None else (node.column if node else None),
             message, hint, subject=f"{rule_id}:{subject}"))
 
 
-def check_compose(compose: ComposeFile, context: ComposeContext,
-                  siblings: list[ComposeFile] | None = None) -> list[Finding]:
+def check_file(compose: ComposeFile, context: ComposeContext) -> list[Finding]:
+    """The rules a compose file breaks by itself, whatever it is merged with."""
     emit = _Emitter(compose, context)
-    context.siblings = siblings or []
     for duplicate in compose.document.duplicates:
         emit("SH321", None, f"duplicate key '{duplicate.key}' (first at line "
              f"{duplicate.first_line}); Compose rejects the file",
@@ -122,53 +123,64 @@ def check_compose(compose: ComposeFile, context: ComposeContext,
              line=duplicate.line, column=duplicate.column)
     for node, problem in compose.problems:
         emit("SH310", node, problem, "fix the compose file", subject=f"shape:{problem}")
-    granted: set[str] = set()
-    for model in (compose, *context.siblings):
-        for service in model.services.values():
-            granted.update(g.source for g in service.secrets)
-            granted.update(g.source for g in service.build_secrets)
-    declared = set(compose.secrets).union(*(set(s.secrets) for s in context.siblings))
     for service in compose.services.values():
-        _undeclared(emit, compose, service, declared)
-        _file_variables(emit, service, compose)
         _list_quotes(emit, service)
         _exposed_in_config(emit, service, context.manifest)
         _interpolation(emit, service, context.manifest)
-        _image_conventions(emit, service)
         _modes_and_targets(emit, service)
         _env_files(emit, service, context)
         if is_production(compose.path, context.manifest):
             _plain_env_in_production(emit, service, context.manifest)
-    _declared(emit, compose, granted, context)
-    _coverage(emit, compose, context.manifest)
+    _declared(emit, compose, context)
     return emit.findings
 
 
-def _undeclared(emit: _Emitter, compose: ComposeFile, service: Service,
-                declared: set[str]) -> None:
-    for grant, kind in [*((g, "secret") for g in service.secrets),
-                        *((g, "build secret") for g in service.build_secrets)]:
-        if grant.source not in declared:
-            emit("SH301", grant.node,
-                 f"service {service.name} uses {kind} {grant.source}, which is not declared "
-                 "under the top-level secrets",
-                 f"declare it: secrets: {{{grant.source}: {{file: ./secrets/{grant.source}.txt}}}}"
-                 " (Compose refuses the file until then)",
-                 subject=f"{service.name}:{grant.source}")
-
-
-def _declared(emit: _Emitter, compose: ComposeFile, granted: set[str],
-              context: ComposeContext) -> None:
+def check_project(merged: MergedProject, context: ComposeContext) -> list[Finding]:
+    """The rules judged on the model Compose builds from a project's files."""
+    emit = _Emitter(merged, context)  # type: ignore[arg-type]
+    for node, problem in merged.problems:
+        emit("SH310", node, problem, "fix the compose file", subject=f"project:{problem}")
+    granted: set[str] = set()
+    for service in merged.services.values():
+        granted.update(g.source for g in service.secrets)
+        granted.update(g.source for g in service.build_secrets)
+        _undeclared(emit, merged, service)
+        _file_variables(emit, service, merged)
+        _image_conventions(emit, service)
+        _dropped(emit, merged, service, context.manifest)
     manifest = context.manifest
-    for name, secret in compose.secrets.items():
-        spec = manifest.by_docker_secret(name)
-        external = secret.field("external")
+    for name, secret in merged.secrets.items():
         if name not in granted:
+            spec = manifest.by_docker_secret(name)
             severity = Severity.WARNING if spec else Severity.INFO
             needed = f" (the manifest's {spec.name})" if spec else ""
             emit("SH302", secret.key, f"secret {name}{needed} is declared but granted to no "
                  "service", "add it to the secrets: list of the services that need it, or "
                  "remove the declaration", subject=name, severity=severity)
+    _coverage(emit, merged, context)
+    return emit.findings
+
+
+def _undeclared(emit: _Emitter, merged: MergedProject, service: Service) -> None:
+    for grant, kind in [*((g, "secret") for g in service.secrets),
+                        *((g, "build secret") for g in service.build_secrets)]:
+        if grant.source not in merged.secrets:
+            base = merged.extended.get(service.name)
+            via = f" (granted by the service it extends, {base}: extended files' " \
+                "secrets are not imported)" if base and grant.node.path != \
+                merged.services[service.name].node.path else ""
+            emit("SH301", grant.node,
+                 f"service {service.name} uses {kind} {grant.source}, which is not declared "
+                 f"under the top-level secrets{via}",
+                 f"declare it: secrets: {{{grant.source}: {{file: ./secrets/{grant.source}.txt}}}}"
+                 " (Compose refuses the file until then)",
+                 subject=f"{service.name}:{grant.source}")
+
+
+def _declared(emit: _Emitter, compose: ComposeFile, context: ComposeContext) -> None:
+    manifest = context.manifest
+    for name, secret in compose.secrets.items():
+        external = secret.field("external")
         _secret_source(emit, compose, secret, context)
         if external is not None and (external.is_map or
                                      external.value.lower() not in ("false", "")):
@@ -272,7 +284,7 @@ def _secret_source(emit: _Emitter, compose: ComposeFile, secret: TopSecret,
                  ".gitignore", subject=f"{secret.name}:missing", column=column)
 
 
-def _file_variables(emit: _Emitter, service: Service, compose: ComposeFile) -> None:
+def _file_variables(emit: _Emitter, service: Service, merged: MergedProject) -> None:
     """SH304: a `*_FILE` variable under /run/secrets that no granted secret is mounted at."""
     mounts = service.mount_targets()
     for entry in service.environment:
@@ -288,8 +300,7 @@ def _file_variables(emit: _Emitter, service: Service, compose: ComposeFile) -> N
                                  for target in service.volume_targets):
             continue
         meant = _stem(path)
-        declared = meant in compose.secrets or any(meant in s.secrets
-                                                   for s in emit.context.siblings)
+        declared = meant in merged.secrets
         closest = _closest(path, mounts) if mounts else None
         if closest and _stem(closest[0]) == meant:
             target, source = closest
@@ -651,18 +662,18 @@ def _reference_names(text: str) -> list[str]:
     return [r.name for r in interpolation.references(interpolation.parse(text))]
 
 
-def receives(service: Service, spec: SecretSpec, compose: ComposeFile,
+def receives(service: Service, spec: SecretSpec, secrets: dict[str, Any],
              env_file_names: Callable[[str], list[str]]) -> str | None:
     """How a service receives a manifest secret, or None. Says which way, for the report."""
     wanted = {normalise(spec.docker_secret), normalise(spec.name)}
     for grant in service.secrets:
-        top = compose.secrets.get(grant.source)
+        top = secrets.get(grant.source)
         platform_name = top.field("name") if top is not None else None
         names = {normalise(grant.source), normalise(_stem(grant.target))}
         if platform_name is not None and platform_name.text():
             names.add(normalise(platform_name.value))
         if names & wanted:
-            return f"docker secret {grant.source}"
+            return f"docker secret {grant.source} at {grant.target}"
     direct = (spec.name, f"{spec.name}_FILE")
     for entry in service.environment:
         if entry.name in direct:
@@ -685,24 +696,46 @@ def _stem(path: str) -> str:
     return posixpath.basename(path).split(".", 1)[0]
 
 
-def _coverage(emit: _Emitter, compose: ComposeFile, manifest: Manifest) -> None:
+def _coverage(emit: _Emitter, merged: MergedProject, context: ComposeContext) -> None:
     """SH306: a service the manifest names does not receive a secret it needs."""
-    context = emit.context
-
     def env_file_names(path: str) -> list[str]:
         text = context.read_text(path)
         return [name for _l, name, _v in env_assignments(text)] if text else []
 
-    for spec in manifest.secrets.values():
+    for spec in context.manifest.secrets.values():
         for service_name in spec.services:
-            service = compose.services.get(service_name)
+            service = merged.services.get(service_name)
             if service is None:
                 continue
-            others = [(model.services[service_name], model) for model in context.siblings
-                      if service_name in model.services]
-            if all(receives(s, spec, m, env_file_names) is None
-                   for s, m in [(service, compose), *others]):
+            how = receives(service, spec, merged.secrets, env_file_names)
+            if how is None:
                 emit("SH306", service.key, f"service {service_name} does not receive "
                      f"{spec.name} (the manifest says it needs it)",
                      f"grant the docker secret: secrets: [{spec.docker_secret}], or set "
                      f"{spec.name}_FILE to its mount", subject=f"{service_name}:{spec.name}")
+            else:
+                context.deliveries.append({"project": merged.project.label,
+                                           "service": service_name, "secret": spec.name,
+                                           "how": how})
+
+
+def _dropped(emit: _Emitter, merged: MergedProject, service: Service,
+             manifest: Manifest) -> None:
+    """SH319: a later file (`!reset`, `!override`, a new secret on the same target) drops a
+    secret an earlier file granted to a service the manifest says needs it."""
+    layers = merged.layers.get(service.name, [])
+    if len(layers) < 2:
+        return
+    final = {g.source for g in service.secrets}
+    needed = {s.docker_secret for s in manifest.secrets.values() if service.name in s.services}
+    for _path, layer in layers[:-1]:
+        for grant in layer.secrets:
+            if grant.source in final or grant.source not in needed:
+                continue
+            later = next((other for _p, other in layers if other is not layer
+                          and other.node.get("secrets") is not None), None)
+            where = later.node.get("secrets") if later is not None else service.key
+            emit("SH319", where, f"service {service.name} loses secret {grant.source} "
+                 f"(granted in {grant.node.path or merged.path}) when the files are merged",
+                 "grant it again in the later file, or drop the !reset/!override",
+                 subject=f"{service.name}:dropped:{grant.source}")

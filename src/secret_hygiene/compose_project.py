@@ -1,0 +1,300 @@
+"""Compose projects: which files Compose reads together, and the model it builds from them.
+
+A project is the files of one `docker compose` invocation: a folder's main file with its
+override file, the `COMPOSE_FILE` list (from the shell or the project's `.env`), or a variant
+file (`docker-compose.prod.yml`) on its own when it is complete, or on top of the folder's main
+file when it only overlays it. Files merge as the Compose specification says (13-merge.md):
+mappings key by key, later wins; `secrets`/`volumes` unique by target; `environment` by name;
+`command`/`entrypoint`/`healthcheck.test` replaced; `!reset` removes, `!override` replaces.
+`include` brings in other projects' resources; `extends` merges a base service under a
+service (the base file's top-level resources are *not* imported).
+"""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from .compose import (
+    ComposeFile,
+    EnvEntry,
+    EnvFile,
+    Grant,
+    Service,
+    TopSecret,
+    compose_file_env,
+    normalise_path,
+    parse,
+)
+from .yamlsafe import Document, Node
+
+MAIN_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
+OVERRIDE_NAMES = ("compose.override.yml", "compose.override.yaml",
+                  "docker-compose.override.yml", "docker-compose.override.yaml")
+MAX_DEPTH = 16  # include/extends chains
+
+
+@dataclass
+class Project:
+    files: list[str]
+    how: str  # why these files form a project, for messages
+
+    @property
+    def directory(self) -> str:
+        return posixpath.dirname(self.files[0])
+
+    @property
+    def label(self) -> str:
+        return " + ".join(self.files)
+
+
+def find_projects(compose_paths: list[str], models: dict[str, ComposeFile],
+                  environ: dict[str, str], dotenv: dict[str, str]) -> list[Project]:
+    """The projects the compose files in the repository form."""
+    projects: list[Project] = []
+    covered: set[str] = set()
+    by_folder: dict[str, list[str]] = {}
+    for path in compose_paths:
+        by_folder.setdefault(posixpath.dirname(path), []).append(path)
+    listed = compose_file_env(environ, dotenv)
+    if listed:
+        files = [normalise_path(p) for p in listed]
+        present = [p for p in files if p in models]
+        if present:
+            projects.append(Project(present, "COMPOSE_FILE"))
+            covered.update(present)
+    for _folder, paths in sorted(by_folder.items()):
+        names = {posixpath.basename(p): p for p in paths}
+        main = next((names[n] for n in MAIN_NAMES if n in names), None)
+        override = next((names[n] for n in OVERRIDE_NAMES if n in names), None)
+        if main is not None:
+            files = [main, *([override] if override else [])]
+            projects.append(Project(files, "the folder's compose file and its override"))
+            covered.update(files)
+        for path in paths:
+            if path in covered or path == override:
+                continue
+            model = models.get(path)
+            if main is not None and model is not None and not _complete(model):
+                projects.append(Project([main, path], f"{path} overlays {main}"))
+            else:
+                projects.append(Project([path], "a compose file on its own"))
+            covered.add(path)
+        if override is not None and override not in covered:
+            projects.append(Project([override], "a compose file on its own"))
+    return projects
+
+
+def _complete(model: ComposeFile) -> bool:
+    """Every service says what to run (image or build): the file works on its own."""
+    return bool(model.services) and all(
+        s.node.get("image") is not None or s.node.get("build") is not None
+        or s.node.get("extends") is not None for s in model.services.values())
+
+
+@dataclass
+class MergedSecret:
+    """A top-level secret as the merged model holds it (its definitions in file order)."""
+
+    name: str
+    key: Node
+    nodes: list[Node] = field(default_factory=list)
+
+    def field(self, name: str) -> Node | None:
+        for node in reversed(self.nodes):
+            if node.is_map:
+                value = node.get(name)
+                if value is not None:
+                    return value
+        return None
+
+
+@dataclass
+class MergedProject:
+    project: Project
+    services: dict[str, Service] = field(default_factory=dict)
+    secrets: dict[str, TopSecret | MergedSecret] = field(default_factory=dict)
+    problems: list[tuple[Node, str]] = field(default_factory=list)
+    # per service: the files that define it, in order (for "override drops a secret")
+    layers: dict[str, list[tuple[str, Service]]] = field(default_factory=dict)
+    extended: dict[str, str] = field(default_factory=dict)  # service -> "base (file)"
+
+    @property
+    def path(self) -> str:
+        return self.project.files[0]
+
+
+Loader = Callable[[str], "ComposeFile | str | None"]
+
+
+def merge(project: Project, load: Loader) -> MergedProject:
+    """The model Compose builds from the project's files (after include and extends)."""
+    merged = MergedProject(project)
+    for path in project.files:
+        model = load(path)
+        if not isinstance(model, ComposeFile):
+            continue
+        _include(merged, model, load, depth=0, seen={path})
+        for name, secret in model.secrets.items():
+            _merge_secret(merged, name, secret, reset=_top_tag(model, "secrets"))
+        for name, service in model.services.items():
+            expanded = _extends(merged, model, service, load, depth=0, seen=set())
+            merged.layers.setdefault(name, []).append((path, expanded))
+            if name in merged.services:
+                merged.services[name] = merge_services(merged.services[name], expanded)
+            else:
+                merged.services[name] = expanded
+    return merged
+
+
+def _top_tag(model: ComposeFile, key: str) -> str | None:
+    node = model.root.get(key)
+    return node.tag if node is not None and node.tag in ("!reset", "!override") else None
+
+
+def _merge_secret(merged: MergedProject, name: str, secret: TopSecret,
+                  reset: str | None = None) -> None:
+    existing = merged.secrets.get(name)
+    if isinstance(existing, MergedSecret) and reset is None:
+        existing.nodes.append(secret.node)
+    elif isinstance(existing, TopSecret) and reset is None:
+        merged.secrets[name] = MergedSecret(name, existing.key, [existing.node, secret.node])
+    else:
+        merged.secrets[name] = MergedSecret(name, secret.key, [secret.node])
+
+
+def _include(merged: MergedProject, model: ComposeFile, load: Loader, depth: int,
+             seen: set[str]) -> None:
+    """`include:` - each included file is a project of its own whose resources are copied in
+    (resources the including model already defines win)."""
+    node = model.root.get("include")
+    if node is None or not node.is_seq:
+        return
+    for item in node.items:
+        paths: list[Node] = []
+        if item.is_scalar and item.text():
+            paths = [item]
+        elif item.is_map:
+            value = item.get("path")
+            if value is not None:
+                paths = value.items if value.is_seq else [value]
+        for path_node in paths:
+            target = model.resolve(path_node.value)
+            if target in seen or depth >= MAX_DEPTH:
+                merged.problems.append((path_node, f"include of {path_node.value} loops back "
+                                                   "to a file already included"))
+                continue
+            included = load(target)
+            if not isinstance(included, ComposeFile):
+                why = included if isinstance(included, str) else "it does not exist"
+                merged.problems.append((path_node, f"included file {path_node.value} cannot "
+                                                   f"be used: {why}"))
+                continue
+            _include(merged, included, load, depth + 1, seen | {target})
+            for name, secret in included.secrets.items():
+                merged.secrets.setdefault(name, secret)
+            for name, service in included.services.items():
+                if name not in merged.services:
+                    expanded = _extends(merged, included, service, load, depth + 1, set())
+                    merged.services[name] = expanded
+                    merged.layers.setdefault(name, []).append((target, expanded))
+
+
+def _extends(merged: MergedProject, model: ComposeFile, service: Service, load: Loader,
+             depth: int, seen: set[tuple[str, str]]) -> Service:
+    """The service with its `extends:` base merged underneath (base first, local wins)."""
+    node = service.node.get("extends")
+    if node is None:
+        return service
+    if node.is_scalar:
+        base_name, base_file = node.value, None
+    elif node.is_map and node.get("service") is not None:
+        base_name = node.get("service").value  # type: ignore[union-attr]
+        file_node = node.get("file")
+        base_file = file_node.value if file_node is not None else None
+    else:
+        merged.problems.append((node, f"service '{service.name}': extends needs a service"))
+        return service
+    target = model.resolve(base_file) if base_file else model.path
+    key = (target, base_name)
+    if key in seen or depth >= MAX_DEPTH:
+        merged.problems.append((node, f"service '{service.name}' extends itself through "
+                                      f"{base_name}"))
+        return service
+    source = load(target) if base_file else model
+    if not isinstance(source, ComposeFile) or base_name not in source.services:
+        where = f" in {base_file}" if base_file else ""
+        merged.problems.append((node, f"service '{service.name}' extends '{base_name}'{where}, "
+                                      "which does not exist"))
+        return service
+    base = _extends(merged, source, source.services[base_name], load, depth + 1, seen | {key})
+    merged.extended[service.name] = f"{base_name} ({target})"
+    return merge_services(base, service)
+
+
+def _tag(service: Service, key: str) -> str | None:
+    node = service.node.get(key)
+    return node.tag if node is not None and node.tag in ("!reset", "!override") else None
+
+
+def merge_services(base: Service, top: Service) -> Service:
+    """`top` merged onto `base` by Compose's rules for the fields secrets depend on."""
+    result = Service(base.name, base.key, top.node)
+    result.image = top.image if top.node.get("image") is not None else base.image
+    result.environment = _by_key(base.environment, top.environment,
+                                 _tag(top, "environment"), lambda e: e.name)
+    result.env_files = _appended(base.env_files, top.env_files, _tag(top, "env_file"))
+    result.secrets = _by_key(base.secrets, top.secrets, _tag(top, "secrets"),
+                             lambda g: g.target)
+    build_tag = _tag(top, "build")
+    result.build_secrets = _by_key(base.build_secrets, top.build_secrets, build_tag,
+                                   lambda g: g.target)
+    if _tag(top, "volumes"):
+        result.volume_targets = set(top.volume_targets)
+    else:
+        result.volume_targets = base.volume_targets | top.volume_targets
+    return result
+
+
+Item = TypeVar("Item", Grant, EnvEntry)
+
+
+def _by_key(base: list[Item], top: list[Item], tag: str | None,
+            key: Callable[[Item], str]) -> list[Item]:
+    if tag in ("!reset", "!override"):
+        return list(top)
+    merged: dict[str, Item] = {key(item): item for item in base}
+    for item in top:
+        merged.pop(key(item), None)
+        merged[key(item)] = item
+    return list(merged.values())
+
+
+def _appended(base: list[EnvFile], top: list[EnvFile], tag: str | None) -> list[EnvFile]:
+    return list(top) if tag in ("!reset", "!override") else [*base, *top]
+
+
+def load_models(documents: dict[str, list[Document] | str]) -> Loader:
+    """A loader over already parsed files (the scan reads each file once)."""
+    cache: dict[str, ComposeFile | str | None] = {}
+
+    def load(path: str) -> ComposeFile | str | None:
+        if path in cache:
+            return cache[path]
+        parsed = documents.get(path)
+        result: ComposeFile | str | None
+        if parsed is None:
+            result = None
+        elif isinstance(parsed, str):
+            result = parsed
+        elif len(parsed) != 1:
+            result = "a compose file holds one YAML document"
+        else:
+            model = parse(path, parsed[0])
+            result = model if isinstance(model, ComposeFile) else model.message
+        cache[path] = result
+        return result
+
+    return load
