@@ -2,7 +2,9 @@
 
 Paths follow Compose: a secret's `file:` and an `env_file` resolve from the compose file's
 folder; a short-syntax grant of secret N mounts it at /run/secrets/N; a relative long-syntax
-`target` resolves under /run/secrets/; /var/run is /run.
+`target` resolves under /run/secrets/; /var/run is /run. Values are interpolated as Compose
+interpolates them, from the shell and the project `.env`; a value that depends on a variable
+the lint environment does not set is kept as written and treated as unknown.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ class EnvEntry:
     list_form: bool
     node: Node  # the scalar holding the value (list item) or the value node (mapping)
     key: Node | None = None
+    resolved: str | None = None  # the value after interpolation, when it is certain
 
 
 @dataclass
@@ -86,9 +89,10 @@ class Grant:
 @dataclass
 class EnvFile:
     path: str  # as written
-    resolved: str  # repository-relative
+    resolved: str | None  # repository-relative; None when the path depends on an unset variable
     required: bool
     node: Node
+    raw: bool = False  # `format: raw`: no interpolation, no quote parsing
 
 
 @dataclass
@@ -132,11 +136,25 @@ class ComposeFile:
     services: dict[str, Service] = field(default_factory=dict)
     secrets: dict[str, TopSecret] = field(default_factory=dict)
     problems: list[tuple[Node, str]] = field(default_factory=list)
+    environment: Mapping[str, str] = field(default_factory=dict)  # for interpolation
+
+    def interpolate(self, text: str) -> str | None:
+        """``text`` as Compose interpolates it here; None when that is not certain."""
+        return interpolation.resolve(text, self.environment) if "$" in text else text
 
     @property
     def directory(self) -> str:
         parent = posixpath.dirname(self.path)
         return parent
+
+    def secret_source(self, secret: TopSecret) -> tuple[Node, str | None] | None:
+        """A secret's `file:` node and its repository-relative path after interpolation (None
+        when the path depends on a variable not set here); None without a `file:`."""
+        node = secret.field("file")
+        if node is None or not node.is_scalar or not node.text():
+            return None
+        interpolated = self.interpolate(node.value)
+        return node, self.resolve(interpolated) if interpolated else None
 
     def resolve(self, relative: str) -> str:
         """A path written in this file, relative to the repository root (may start with ..)."""
@@ -157,22 +175,6 @@ def mount_path(target: str) -> str:
     return target
 
 
-def evaluate(text: str) -> str | None:
-    """The value of an interpolated string when it does not depend on the environment (only
-    defaults); None when it does."""
-    parts = interpolation.parse(text)
-    out: list[str] = []
-    for part in parts:
-        if isinstance(part, interpolation.Literal):
-            out.append(part.text)
-        elif isinstance(part, interpolation.Reference) and part.is_fallback \
-                and not interpolation.references(part.operand):
-            out.append(part.operand_text())
-        else:
-            return None
-    return "".join(out)
-
-
 @dataclass(frozen=True)
 class ShapeProblem:
     """Why a file is not a compose file Compose accepts, and the line that shows it."""
@@ -182,14 +184,18 @@ class ShapeProblem:
     column: int = 1
 
 
-def parse(path: str, document: Document) -> ComposeFile | ShapeProblem:
-    """The compose model of one file, or why the file is not a compose file Compose accepts."""
+def parse(path: str, document: Document,
+          environment: Mapping[str, str] | None = None) -> ComposeFile | ShapeProblem:
+    """The compose model of one file, or why the file is not a compose file Compose accepts.
+
+    ``environment`` is what Compose interpolates from (the shell over the project `.env`).
+    """
     root = document.root
     if root is None:
         return ShapeProblem("file is empty", 1)
     if not root.is_map:
         return ShapeProblem("top level is not a mapping", root.line, root.column)
-    model = ComposeFile(path, document, root)
+    model = ComposeFile(path, document, root, environment=environment or {})
     services = root.get("services")
     if services is not None and not services.is_null and services.tag != "!reset":
         if not services.is_map:
@@ -234,26 +240,31 @@ def _field_types(name: str, node: Node) -> list[tuple[Node, str]]:
 def _service(model: ComposeFile, key: Node, node: Node) -> Service:
     service = Service(key.value, key, node)
     image = node.get("image")
-    service.image = image.text() if image is not None else None
+    written = image.text() if image is not None else None
+    service.image = (model.interpolate(written) or written) if written else written
     environment = node.get("environment")
     if environment is not None:
         service.environment = environment_entries(environment)
+        for entry in service.environment:
+            if entry.value is not None:
+                entry.resolved = model.interpolate(entry.value)
     env_file = node.get("env_file")
     if env_file is not None:
         service.env_files = _env_files(model, env_file)
     grants = node.get("secrets")
     if grants is not None and grants.is_seq:
-        service.secrets = [g for g in (_grant(item) for item in grants.items) if g]
+        service.secrets = [g for g in (_grant(model, item) for item in grants.items) if g]
     build = node.get("build")
     if build is not None and build.is_map:
         build_grants = build.get("secrets")
         if build_grants is not None and build_grants.is_seq:
-            service.build_secrets = [g for g in (_grant(item, build=True)
+            service.build_secrets = [g for g in (_grant(model, item, build=True)
                                                  for item in build_grants.items) if g]
     volumes = node.get("volumes")
     if volumes is not None and volumes.is_seq:
         for item in volumes.items:
             target = _volume_target(item)
+            target = model.interpolate(target) if target else None
             if target:
                 service.volume_targets.add(mount_path(target))
     return service
@@ -287,24 +298,30 @@ def environment_entries(node: Node) -> list[EnvEntry]:
 
 
 def _env_files(model: ComposeFile, node: Node) -> list[EnvFile]:
+    """`env_file:` as a string, a list of strings, or a list of {path, required, format}."""
     items = node.items if node.is_seq else [node]
     files: list[EnvFile] = []
     for item in items:
-        if item.is_scalar and item.text():
-            path = item.value
-            files.append(EnvFile(path, model.resolve(path), True, item))
-        elif item.is_map:
-            path_node = item.get("path")
-            if path_node is None or not path_node.text():
+        path_node, required, raw = item, True, False
+        if item.is_map:
+            path_node = item.get("path")  # type: ignore[assignment]
+            if path_node is None:
                 continue
-            required = item.get("required")
-            is_required = not (required is not None and required.value.lower() == "false")
-            files.append(EnvFile(path_node.value, model.resolve(path_node.value), is_required,
-                                 path_node))
+            required_node = item.get("required")
+            required = not (required_node is not None and required_node.is_scalar
+                            and required_node.value.lower() == "false")
+            format_node = item.get("format")
+            raw = format_node is not None and format_node.text() == "raw"
+        written = path_node.text() if path_node.is_scalar else None
+        if not written:
+            continue
+        interpolated = model.interpolate(written)
+        files.append(EnvFile(written, model.resolve(interpolated) if interpolated else None,
+                             required, path_node, raw))
     return files
 
 
-def _grant(item: Node, build: bool = False) -> Grant | None:
+def _grant(model: ComposeFile, item: Node, build: bool = False) -> Grant | None:
     if item.is_scalar and item.text():
         return Grant(item.value, mount_path(item.value), item, False)
     if item.is_map:
@@ -312,7 +329,8 @@ def _grant(item: Node, build: bool = False) -> Grant | None:
         if source is None or not source.text():
             return None
         target = item.get("target")
-        target_text = target.text() if target is not None else None
+        written = target.text() if target is not None else None
+        target_text = (model.interpolate(written) or written) if written else None
         path = target_text if build else mount_path(target_text or source.value)
         return Grant(source.value, path or source.value, item, True, item.get("mode"))
     return None

@@ -13,7 +13,7 @@ service (the base file's top-level resources are *not* imported).
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -26,9 +26,8 @@ from .compose import (
     TopSecret,
     compose_file_env,
     normalise_path,
-    parse,
 )
-from .yamlsafe import Document, Node
+from .yamlsafe import Node
 
 MAIN_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_NAMES = ("compose.override.yml", "compose.override.yaml",
@@ -51,7 +50,7 @@ class Project:
 
 
 def find_projects(compose_paths: list[str], models: dict[str, ComposeFile],
-                  environ: dict[str, str], dotenv: dict[str, str]) -> list[Project]:
+                  environ: Mapping[str, str], dotenv: dict[str, str]) -> list[Project]:
     """The projects the compose files in the repository form."""
     projects: list[Project] = []
     covered: set[str] = set()
@@ -274,27 +273,3 @@ def _by_key(base: list[Item], top: list[Item], tag: str | None,
 
 def _appended(base: list[EnvFile], top: list[EnvFile], tag: str | None) -> list[EnvFile]:
     return list(top) if tag in ("!reset", "!override") else [*base, *top]
-
-
-def load_models(documents: dict[str, list[Document] | str]) -> Loader:
-    """A loader over already parsed files (the scan reads each file once)."""
-    cache: dict[str, ComposeFile | str | None] = {}
-
-    def load(path: str) -> ComposeFile | str | None:
-        if path in cache:
-            return cache[path]
-        parsed = documents.get(path)
-        result: ComposeFile | str | None
-        if parsed is None:
-            result = None
-        elif isinstance(parsed, str):
-            result = parsed
-        elif len(parsed) != 1:
-            result = "a compose file holds one YAML document"
-        else:
-            model = parse(path, parsed[0])
-            result = model if isinstance(model, ComposeFile) else model.message
-        cache[path] = result
-        return result
-
-    return load

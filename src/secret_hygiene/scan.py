@@ -8,6 +8,7 @@ files parsed once.
 from __future__ import annotations
 
 import os
+import posixpath
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -49,10 +50,29 @@ class CheckOptions:
 class _Files:
     """Reads each repository file at most once per run."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, environ: Mapping[str, str]) -> None:
         self.root = root
+        self.environ = environ
         self.sources: dict[str, SourceFile | Skipped] = {}
         self.documents: dict[str, list[yamlsafe.Document] | yamlsafe.YAMLProblem] = {}
+        self.dotenvs: dict[str, dict[str, str]] = {}
+
+    def dotenv(self, directory: str) -> dict[str, str]:
+        """The variables of a project folder's `.env` (none when COMPOSE_DISABLE_ENV_FILE)."""
+        if directory not in self.dotenvs:
+            values: dict[str, str] = {}
+            path = posixpath.join(directory, ".env") if directory else ".env"
+            disabled = self.environ.get("COMPOSE_DISABLE_ENV_FILE", "").lower() in (
+                "1", "true", "yes")
+            text = self.text(path) if not disabled and (self.root / path).is_file() else None
+            for _line, name, value in env_assignments(text or ""):
+                values[name] = value
+            self.dotenvs[directory] = values
+        return self.dotenvs[directory]
+
+    def environment(self, directory: str) -> dict[str, str]:
+        """What Compose interpolates from in a project folder: the shell over its `.env`."""
+        return {**self.dotenv(directory), **self.environ}
 
     def source(self, path: str) -> SourceFile | Skipped:
         if path not in self.sources:
@@ -84,11 +104,11 @@ def run_check(project: Project, options: CheckOptions) -> Report:
     report = Report("check")
     selected = options.selected
     root = project.root
-    reader = _Files(root)
+    reader = _Files(root, options.environ)
     listed = _listing(project, report)
     targets = listed if options.paths is None else _targets(project, options.paths, listed)
     compose_paths = compose_model.discover(listed, project.manifest, options.environ,
-                                           _dotenv(reader))
+                                           reader.dotenv(""))
     compose_set = set(compose_paths)
 
     report.scanned_content = bool(selected & CONTENT_RULES)
@@ -168,15 +188,13 @@ def _repository_checks(project: Project, reader: _Files, listed: list[str],
         report.findings.extend(files.check_files(root, candidates, selected, tracked,
                                                  committed, ignore))
     if any(rule.startswith("SH3") for rule in selected):
-        dotenv = _dotenv(reader)
         context = ComposeContext(project.manifest, root, selected, tracked, ignore,
-                                 reader.text, environ, dotenv)
-        _compose_checks(reader, models, context, dict(environ), dotenv, report)
+                                 reader.text, environ, reader.dotenv)
+        _compose_checks(reader, models, context, report)
 
 
 def _compose_checks(reader: _Files, models: list[compose_model.ComposeFile],
-                    context: ComposeContext, environ: dict[str, str], dotenv: dict[str, str],
-                    report: Report) -> None:
+                    context: ComposeContext, report: Report) -> None:
     """Each compose file on its own, then each project as Compose merges it."""
     by_path = {model.path: model for model in models}
     extra: dict[str, compose_model.ComposeFile] = {}
@@ -196,14 +214,15 @@ def _compose_checks(reader: _Files, models: list[compose_model.ComposeFile],
             return f"not usable YAML at line {documents.line}: {documents.message}"
         if len(documents) != 1:
             return "a compose file holds one YAML document"
-        model = compose_model.parse(path, documents[0])
+        model = compose_model.parse(path, documents[0],
+                                      reader.environment(posixpath.dirname(path)))
         if isinstance(model, compose_model.ShapeProblem):
             return model.message
         extra[path] = model
         return model
 
     found: list[Finding] = []
-    projects = find_projects(sorted(by_path), by_path, environ, dotenv)
+    projects = find_projects(sorted(by_path), by_path, reader.environ, reader.dotenv(""))
     for project_files in projects:
         found.extend(check_project(merge(project_files, load), context))
     for model in [*models, *extra.values()]:
@@ -270,15 +289,6 @@ def _relative(root: Path, absolute: Path) -> str | None:
     return None
 
 
-def _dotenv(reader: _Files) -> dict[str, str]:
-    text = reader.text(".env") if (reader.root / ".env").is_file() else None
-    values: dict[str, str] = {}
-    if text:
-        for _line, name, value in env_assignments(text):
-            values[name] = value
-    return values
-
-
 def _composes(reader: _Files, paths: list[str], selected: set[str],
               report: Report) -> list[compose_model.ComposeFile]:
     models = []
@@ -311,7 +321,8 @@ def _composes(reader: _Files, paths: list[str], selected: set[str],
             problem = compose_model.ShapeProblem("a compose file holds one YAML document",
                                                  second.line if second else 1)
         elif documents:
-            model = compose_model.parse(path, documents[0])
+            model = compose_model.parse(path, documents[0],
+                                      reader.environment(posixpath.dirname(path)))
             if isinstance(model, compose_model.ShapeProblem):
                 problem = model
             else:

@@ -22,7 +22,6 @@ from ..compose import (
     Service,
     TopSecret,
     environment_entries,
-    evaluate,
     is_production,
     mount_path,
 )
@@ -67,14 +66,12 @@ class ComposeContext:
     ignore: dict[str, IgnoreMatch] = field(default_factory=dict)
     read_text: Callable[[str], str | None] = lambda path: None
     environment_shell: Mapping[str, str] = field(default_factory=dict)
-    dotenv: dict[str, str] = field(default_factory=dict)  # the project .env
-    environ_for: Callable[[str], dict[str, str]] = lambda directory: {}
+    dotenv_for: Callable[[str], dict[str, str]] = lambda directory: {}  # a project's .env
     deliveries: list[dict[str, str]] = field(default_factory=list)
 
-    @property
-    def environment(self) -> dict[str, str]:
-        """The project environment as Compose builds it: the shell wins over .env."""
-        return {**self.dotenv, **self.environment_shell}
+    def environment(self, directory: str) -> dict[str, str]:
+        """A project's environment as Compose builds it: the shell wins over its .env."""
+        return {**self.dotenv_for(directory), **self.environment_shell}
 
 
 def image_repository(image: str | None) -> str | None:
@@ -222,12 +219,12 @@ def _environment_source(emit: _Emitter, compose: ComposeFile, secret: TopSecret,
     if not variable:
         return
     dotenv = posixpath.join(compose.directory, ".env") if compose.directory else ".env"
-    if variable in context.dotenv and context.tracked is not None and dotenv in context.tracked \
-            and variable not in context.environment_shell:
+    if variable in context.dotenv_for(compose.directory) and context.tracked is not None \
+            and dotenv in context.tracked and variable not in context.environment_shell:
         emit("SH317", variable_node, f"secret {secret.name} takes {variable} from the project "
              f".env, which git tracks: the value is committed", f"remove {variable} from "
              f"{dotenv} and provide it at deploy time", subject=f"{secret.name}:committed")
-    elif variable not in context.environment:
+    elif variable not in context.environment(compose.directory):
         emit("SH317", variable_node, f"secret {secret.name} takes {variable} from the "
              "environment, but it is unset here (docker compose fails: 'environment variable "
              "required by secret is not set')", f"export {variable} where compose runs, from an "
@@ -255,11 +252,13 @@ def _config_content_is_secret(text: str, manifest: Manifest) -> bool:
 
 def _secret_source(emit: _Emitter, compose: ComposeFile, secret: TopSecret,
                    context: ComposeContext) -> None:
-    file_node = secret.field("file")
-    if file_node is None or not file_node.text():
+    source = compose.secret_source(secret)
+    if source is None:
         return
+    file_node, resolved = source
+    if resolved is None:
+        return  # the path depends on a variable not set here
     written = file_node.value
-    resolved = compose.resolve(written)
     column = file_node.column + (1 if file_node.style in ('"', "'") else 0)
     if resolved.startswith(("~", "/")) or resolved == ".." or resolved.startswith("../"):
         emit("SH303", file_node, f"secret {secret.name} reads {written}, outside the "
@@ -290,9 +289,11 @@ def _file_variables(emit: _Emitter, service: Service, merged: MergedProject) -> 
     for entry in service.environment:
         if not is_file_variable(entry.name) or entry.value is None:
             continue
-        value = evaluate(entry.value.strip("\"'") if entry.list_form else entry.value)
+        value = entry.resolved  # as Compose interpolates it; None when not certain here
         if value is None:
             continue
+        if entry.list_form:
+            value = value.strip("\"'")  # SH311 reports the quotes
         path = mount_path(value) if value.startswith("/") else None
         if path is None or not (path == SECRETS_DIR or path.startswith(SECRETS_DIR + "/")):
             continue
@@ -590,43 +591,73 @@ def _mode_value(node: Node) -> tuple[int, bool] | None:
 
 
 def _env_files(emit: _Emitter, service: Service, context: ComposeContext) -> None:
-    """SH308: an env_file that git tracks and that holds secret values."""
-    if context.tracked is None:
-        return
+    """SH308 (an env_file git tracks that holds secret values) and SH312 (a required env_file
+    that does not exist: Compose stops with 'env file ... not found')."""
     for env_file in service.env_files:
-        if env_file.resolved not in context.tracked:
+        resolved = env_file.resolved
+        if resolved is None or resolved.startswith(("/", "~", "../")) or resolved == "..":
             continue
-        text = context.read_text(env_file.resolved)
+        if not (context.root / resolved).exists():
+            if env_file.required:
+                _missing_env_file(emit, service, env_file.node, env_file.path, resolved,
+                                  context)
+            continue
+        if context.tracked is None or resolved not in context.tracked:
+            continue
+        text = context.read_text(resolved)
         if text is None:
             continue
-        names = secret_names_in_env_text(text, context.manifest)
+        names = secret_names_in_env_text(text, context.manifest, raw=env_file.raw)
         if names:
             emit("SH308", env_file.node, f"env_file {env_file.path} is tracked by git and holds "
-                 f"values for {', '.join(names)}", f"git rm --cached {env_file.resolved}, "
+                 f"values for {', '.join(names)}", f"git rm --cached {resolved}, "
                  "ignore it, commit a template with placeholders, and rotate the values",
-                 subject=f"{service.name}:{env_file.resolved}")
+                 subject=f"{service.name}:{resolved}")
+
+
+def _missing_env_file(emit: _Emitter, service: Service, node: Node, written: str,
+                      resolved: str, context: ComposeContext) -> None:
+    match = context.ignore.get(resolved)
+    ignored = match is not None and match.ignored
+    if not ignored and context.tracked is None:
+        return  # outside git nothing says whether it is meant to be absent
+    column = node.column + (1 if node.style in ('"', "'") else 0)
+    if ignored:
+        emit("SH312", node, f"env_file {written} of service {service.name} does not exist (it "
+             "is git-ignored, so absent from clones by design)", "create it before `docker "
+             "compose up`, or mark it required: false if it is optional",
+             subject=f"{service.name}:env_file:{resolved}", severity=Severity.INFO,
+             column=column)
+    else:
+        emit("SH312", node, f"env_file {written} of service {service.name} does not exist and "
+             "is not git-ignored: Compose stops ('env file not found')", f"create it at deploy "
+             f"time and ignore {resolved} in .gitignore, or mark it required: false",
+             subject=f"{service.name}:env_file:{resolved}", column=column)
 
 
 ENV_LINE = re.compile(r"^\s*(?:export\s+)?(?P<name>[A-Za-z_][\w.\-]*)\s*=\s*(?P<value>.*)$")
 
 
-def env_assignments(text: str) -> Iterator[tuple[int, str, str]]:
-    """(line, name, value) for each `NAME=value` line of an env file, quotes removed."""
+def env_assignments(text: str, raw: bool = False) -> Iterator[tuple[int, str, str]]:
+    """(line, name, value) for each `NAME=value` line of an env file, quotes removed (kept,
+    with any `#`, in `format: raw`)."""
     for number, line in enumerate(text.splitlines(), start=1):
         match = ENV_LINE.match(line)
         if not match:
             continue
         value = match.group("value").strip()
-        if value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) >= 2:
+        if raw:
+            pass
+        elif value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) >= 2:
             value = value[1:-1]
         else:
             value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
         yield number, match.group("name"), value
 
 
-def secret_names_in_env_text(text: str, manifest: Manifest) -> list[str]:
+def secret_names_in_env_text(text: str, manifest: Manifest, raw: bool = False) -> list[str]:
     names: list[str] = []
-    for _line, name, value in env_assignments(text):
+    for _line, name, value in env_assignments(text, raw):
         spec = manifest.lookup(name)
         secret = (spec is not None and spec.sensitive) or (spec is None and is_secret_like(name))
         if secret and not is_placeholder(value) and name not in names:
@@ -684,6 +715,8 @@ def receives(service: Service, spec: SecretSpec, secrets: dict[str, Any],
                 normalise(_stem(entry.value.strip("\"'"))) in wanted:
             return f"environment {entry.name} (a _FILE path meant for it)"
     for env_file in service.env_files:
+        if env_file.resolved is None:
+            continue
         names_in_file = env_file_names(env_file.resolved)
         for name in direct:
             if name in names_in_file:

@@ -103,10 +103,10 @@ def collect_candidates(root: Path, manifest: Manifest, listed: list[str],
             add(normalise_path(spec.file), f"the manifest's file: for {spec.name}")
     for compose in composes:
         for name, secret in compose.secrets.items():
-            source = secret.field("file")
-            if source is not None and source.text():
-                add(compose.resolve(source.value),
-                    f"source of compose secret {name} ({compose.path}:{source.line})")
+            source = compose.secret_source(secret)
+            if source is not None and source[1] is not None:
+                add(source[1], f"source of compose secret {name} ({compose.path}:"
+                               f"{source[0].line})")
     for pattern in manifest.policy.secret_files:
         for path in sorted(_policy_matches(root, pattern, listed)):
             add(path, f"policy.secret_files '{pattern}'")

@@ -9,6 +9,7 @@ operands. Shell's `${VAR:=x}` / `${VAR=x}` are parsed too, for shell scripts. Of
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Union
 
@@ -59,8 +60,6 @@ class Invalid:
     start: int
     end: int
     text: str
-
-
 
 
 def parse(text: str) -> list[Part]:
@@ -190,3 +189,78 @@ def is_single_reference(text: str) -> bool:
     """The whole text is one `${...}` reference (a template placeholder in any format)."""
     parts = parse(text.strip())
     return len(parts) == 1 and isinstance(parts[0], Reference) and parts[0].braced
+
+
+# What Compose (compose-go `template`) accepts; `:=`/`=` are shell-only and Compose refuses them.
+COMPOSE_OPERATORS = frozenset({":-", "-", ":?", "?", ":+", "+"})
+
+
+@dataclass
+class Substitution:
+    """The value Compose gives a string, and what it would say about it."""
+
+    value: str
+    unset: list[str] = field(default_factory=list)  # read with no value: Compose warns, uses ""
+    error: str | None = None  # Compose stops: a `:?`/`?` variable missing, or bad syntax
+
+    @property
+    def certain(self) -> bool:
+        """The value does not depend on a variable this environment leaves unset."""
+        return self.error is None and not self.unset
+
+
+def substitute(text: str, environment: Mapping[str, str]) -> Substitution:
+    """Interpolate ``text`` exactly as Compose does, in ``environment`` (shell over `.env`).
+
+    Operands are evaluated even when not used, as compose-go does, so a `:?` nested in an
+    unused default still stops Compose. Error messages carry only what the file says, never
+    a variable's value.
+    """
+    result = Substitution("")
+    result.value = _substitute(parse(text), environment, result)
+    return result
+
+
+def _substitute(parts: list[Part], environment: Mapping[str, str],
+                result: Substitution) -> str:
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, Literal):
+            out.append(part.text)
+        elif isinstance(part, Invalid):
+            result.error = result.error or f"invalid interpolation {part.text!r}"
+        elif part.operator is not None and part.operator not in COMPOSE_OPERATORS:
+            result.error = result.error or (f"invalid interpolation ${{{part.name}"
+                                            f"{part.operator}...}}: Compose has no "
+                                            f"{part.operator} operator")
+        else:
+            out.append(_reference(part, environment, result))
+    return "".join(out)
+
+
+def _reference(part: Reference, environment: Mapping[str, str],
+               result: Substitution) -> str:
+    value = environment.get(part.name)
+    operator = part.operator
+    if operator is None:
+        if value is None:
+            result.unset.append(part.name)
+        return value or ""
+    operand = _substitute(part.operand, environment, result)
+    empty_counts = operator.startswith(":")
+    missing = value is None or (empty_counts and value == "")
+    if operator in (":-", "-"):
+        return operand if missing else value or ""
+    if operator in (":+", "+"):
+        return "" if missing else operand
+    if missing:  # :? and ?
+        why = operand or "required variable is missing a value"
+        result.error = result.error or f"required variable {part.name} is missing a value: {why}"
+        return ""
+    return value or ""
+
+
+def resolve(text: str, environment: Mapping[str, str]) -> str | None:
+    """The interpolated value when it is certain in ``environment``; None when it is not."""
+    substitution = substitute(text, environment)
+    return substitution.value if substitution.certain else None
