@@ -32,7 +32,7 @@ MARK = re.compile(r"#\s*<-\s*(error|warning|info)(?:\s+x(\d+))?\s*$")
 
 IMPLEMENTED = ("SH301", "SH302", "SH303", "SH304", "SH305", "SH306", "SH307", "SH308",
                "SH309", "SH310", "SH311", "SH312", "SH313", "SH314", "SH315", "SH316",
-               "SH318", "SH319", "SH320", "SH321")
+               "SH317", "SH318", "SH319", "SH320", "SH321")
 
 Finding = tuple[str | None, int | None, str]
 
@@ -1028,11 +1028,28 @@ CASES: list[Case] = [
               - source: d
                 mode: 0444
         secrets:
+          a: {environment: A_KEY}
+          b: {environment: B_KEY}
+          c: {environment: C_KEY}
+          d: {environment: D_KEY}
+        """}, notes=("environment: secrets are written into the container with their mode",)),
+    Case("SH318-owner-and-mode-of-file-secrets-are-ignored-by-compose", "SH318", {COMPOSE: """
+        services:
+          app:
+            image: example/app:1
+            secrets:
+              - source: a
+                uid: "1000"  # <- info
+                gid: "1000"  # <- info
+                mode: 0400  # <- info
+              - source: b
+                target: b.txt
+              - b_env
+        secrets:
           a: {file: ./secrets/a.txt}
           b: {file: ./secrets/b.txt}
-          c: {file: ./secrets/c.txt}
-          d: {file: ./secrets/d.txt}
-        """}),
+          b_env: {environment: B_KEY}
+        """}, notes=("M16: a file: secret is a bind mount; uid/gid/mode are not applied",)),
 
     # --- SH319 two secrets on one target ---------------------------------------------------
     Case("SH319-two-secrets-one-target", "SH319", {COMPOSE: """
@@ -1137,6 +1154,388 @@ CASES: list[Case] = [
         """}),
 ]
 
+
+OVERRIDE = "docker-compose.override.yml"
+
+# The project model: several files merged as Compose merges them, include, extends, profiles,
+# anchors, interpolation from the project .env, env_file forms. Markers may sit in any file:
+# a finding points at the file and line that hold the problem.
+CASES += [
+    Case("SH301-override-grants-what-the-main-file-declares", "SH301", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+            """),
+        OVERRIDE: """
+            services:
+              app:
+                secrets: [secret_key, db_password]
+            """}),
+    Case("SH301-override-grants-what-nobody-declares", "SH301", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+            """),
+        OVERRIDE: """
+            services:
+              app:
+                secrets:
+                  - secret_key
+                  - jwt_key  # <- error
+            """}),
+    Case("SH301-extended-service-grants-a-secret-the-extending-file-does-not-declare", "SH301", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+                extends: {file: common/base.yml, service: web}
+            """,
+        "common/base.yml": plus_secrets("""
+            services:
+              web:
+                image: example/app:1
+                secrets:
+                  - secret_key  # <- error
+            """)}, notes=("M3: extends does not import the base file's resources",)),
+    Case("SH301-extended-service-with-the-secret-declared-where-it-is-used", "SH301", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+                extends: {file: common/base.yml, service: web}
+            """),
+        "common/base.yml": plus_secrets("""
+            services:
+              web:
+                image: example/app:1
+                secrets: [secret_key]
+            """)}),
+    Case("SH301-included-project-declares-the-secret", "SH301", {
+        COMPOSE: """
+            include:
+              - infra/secrets.yml
+            services:
+              app:
+                image: example/app:1
+                secrets: [secret_key, db_password]
+            """,
+        "infra/secrets.yml": SECRETS_BLOCK}),
+    Case("SH301-compose-file-list-is-one-project", "SH301", {
+        "deploy/base.yml": plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+            """),
+        "deploy/extra.yml": """
+            services:
+              app:
+                secrets: [secret_key, db_password]
+            """,
+        ".env": "COMPOSE_FILE=deploy/base.yml:deploy/extra.yml\n"}),
+    Case("SH301-granted-in-a-file-used-on-its-own", "SH301", {
+        "deploy/base.yml": plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+            """),
+        "deploy/compose.extra.yml": """
+            services:
+              app:
+                image: example/app:1
+                secrets:
+                  - secret_key  # <- error
+            """}, notes=("a complete variant file runs on its own: no declarations reach it",)),
+    Case("SH302-declared-in-an-included-file-granted-by-the-includer", "SH302", {
+        COMPOSE: """
+            include:
+              - path: infra/secrets.yml
+            services:
+              app:
+                image: example/app:1
+                secrets: [secret_key]
+            """,
+        "infra/secrets.yml": """
+            secrets:
+              secret_key:
+                file: ../secrets/secret_key.txt
+              db_password:  # <- warning
+                file: ../secrets/db_password.txt
+            """}),
+    Case("SH304-path-interpolated-from-the-project-env", "SH304", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+                secrets: [secret_key]
+                environment:
+                  SECRET_KEY_FILE: ${SECRETS_DIR}/secret-key  # <- error
+                  DB_PASSWORD_FILE: ${SECRETS_DIR:?set it}/db_password  # <- error
+            """),
+        ".env": "SECRETS_DIR=/run/secrets\n"}),
+    Case("SH304-path-depending-on-an-unset-variable-is-not-judged", "SH304", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+                secrets: [secret_key]
+                environment:
+                  SECRET_KEY_FILE: ${UNSET_SECRETS_DIR}/secret-key
+                  DB_PASSWORD_FILE: ${SECRETS_DIR:+/run/secrets}/secret_key
+            """),
+        ".env": "SECRETS_DIR=\n"}),
+    Case("SH304-in-a-profiled-service-and-through-an-anchor", "SH304", {
+        COMPOSE: plus_secrets("""
+            x-common: &common
+              environment:
+                SECRET_KEY_FILE: /run/secrets/secret-key  # <- error x2
+            services:
+              app:
+                <<: *common
+                image: example/app:1
+                secrets: [secret_key]
+                profiles: [debug]
+              worker:
+                <<: *common
+                image: example/app:1
+                secrets: [secret_key]
+            """)}, notes=("every service is linted whatever its profile; the anchor holds the "
+                          "line",)),
+    Case("SH304-merged-environment-and-grants-from-two-files", "SH304", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+                environment:
+                  SECRET_KEY_FILE: /run/secrets/secret_key
+                  DB_PASSWORD_FILE: /run/secrets/db_password  # <- error
+            """),
+        OVERRIDE: """
+            services:
+              app:
+                secrets: [secret_key]
+            """}),
+    Case("SH306-delivered-by-the-override-file", "SH306", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+              db:
+                image: postgres:16
+                secrets: [db_password]
+            """),
+        OVERRIDE: """
+            services:
+              app:
+                secrets: [secret_key, db_password]
+            """}),
+    Case("SH306-override-resets-the-grants", "SH306", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:  # <- error x2
+                image: example/app:1
+                secrets: [secret_key, db_password]
+              db:
+                image: postgres:16
+                secrets: [db_password]
+            """),
+        OVERRIDE: """
+            services:
+              app:
+                secrets: !reset []
+            """}),
+    Case("SH309-image-interpolated-with-a-default", "SH309", {COMPOSE: plus_secrets("""
+        services:
+          db:
+            image: postgres:${PG_TAG:-16}
+            secrets: [db_password]
+            environment:
+              POSTGRES_PASSWORD: ${DB_PASSWORD:?required}  # <- error
+              POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+        """)}),
+    Case("SH309-image-from-an-unset-variable-is-not-judged", "SH309", {COMPOSE: plus_secrets("""
+        services:
+          db:
+            image: ${DB_IMAGE}
+            secrets: [db_password]
+            environment:
+              POSTGRES_PASSWORD: ${DB_PASSWORD:?required}
+              POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+        """)}),
+    Case("SH310-include-missing-looping-or-unusable", "SH310", {
+        COMPOSE: """
+            include:
+              - infra/missing.yml  # <- error
+              - infra/loop.yml
+              - path: [infra/broken.yml]  # <- error
+            services:
+              app:
+                image: example/app:1
+            """,
+        "infra/loop.yml": """
+            include:
+              - ../docker-compose.yml  # <- error
+            """,
+        "infra/broken.yml": "services: [unclosed\n"}),
+    Case("SH310-extends-a-service-that-does-not-exist", "SH310", {COMPOSE: """
+        services:
+          app:
+            image: example/app:1
+            extends: {service: nowhere}  # <- error
+          worker:
+            extends: worker  # <- error
+        """}),
+    Case("SH310-include-and-extends-that-resolve", "SH310", {
+        COMPOSE: """
+            include:
+              - infra/db.yml
+            services:
+              app:
+                extends: {file: infra/db.yml, service: db}
+            """,
+        "infra/db.yml": """
+            services:
+              db:
+                image: postgres:16
+            """}),
+    Case("SH311-in-the-override-file", "SH311", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+            """,
+        OVERRIDE: """
+            services:
+              app:
+                environment:
+                  - SECRET_KEY_FILE="/run/secrets/secret_key"  # <- error
+            """}),
+    Case("SH312-required-env-files-missing", "SH312", {COMPOSE: """
+        services:
+          app:
+            image: example/app:1
+            env_file:
+              - config/app.env  # <- error
+              - path: .env  # <- info
+                required: true
+              - path: ./optional.env
+                required: false
+              - path: "${ENV_DIR:-config}/raw.env"  # <- error
+                format: raw
+        """}),
+    Case("SH312-env-files-present", "SH312", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+                env_file:
+                  - config/app.env
+                  - path: ${ENV_DIR:-config}/raw.env
+                    format: raw
+                  - path: ${UNSET_ENV_DIR}/app.env
+            """,
+        "config/app.env": "LOG_LEVEL=info\n",
+        "config/raw.env": "GREETING='hello $name'\n"}),
+    Case("SH308-raw-format-env-file", "SH308", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+                env_file:
+                  - path: config/app.env  # <- error
+                    format: raw
+            """,
+        "config/app.env": "API_TOKEN=@TOKEN@\n"}),
+    Case("SH317-unset-or-committed-variable-and-read-only-service", "SH317", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+                read_only: true  # <- error x2
+                secrets: [api_key, session_key]
+            secrets:
+              api_key:
+                environment: API_KEY  # <- warning
+              session_key:
+                environment: SESSION_KEY  # <- warning
+            """,
+        ".env": "SESSION_KEY=@TOKEN@\n"}, gitignore="secrets/\n",
+        notes=("M15",)),
+    Case("SH317-variable-from-an-uncommitted-env", "SH317", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+                secrets: [session_key]
+            secrets:
+              session_key:
+                environment: SESSION_KEY
+            """,
+        ".env": "SESSION_KEY=@TOKEN@\n"}),
+    Case("SH319-override-drops-a-needed-secret", "SH319", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+                secrets: [secret_key, db_password]
+              db:
+                image: postgres:16
+                secrets: [db_password]
+            """),
+        OVERRIDE: """
+            services:
+              app:
+                secrets: !override  # <- warning
+                  - secret_key
+              db:
+                secrets: !reset []  # <- warning
+            """}, notes=("M18",)),
+    Case("SH319-override-adds-to-the-grants", "SH319", {
+        COMPOSE: plus_secrets("""
+            services:
+              app:
+                image: example/app:1
+                secrets: [secret_key]
+            """),
+        OVERRIDE: """
+            services:
+              app:
+                secrets: [db_password]
+            """}),
+]
+
+# Each real-world mistake of ../shared/reference/compose.md (M1-M21): the case that shows the
+# finding, and its corrected twin that must be quiet.
+MISTAKES: dict[str, tuple[str, str]] = {
+    "M1": ("SH304-short-syntax-names-the-source-file", "SH304-granted"),
+    "M2": ("SH311-quoted-list-values", "SH311-unquoted-list-values-and-mapping-quotes"),
+    "M3": ("SH301-extended-service-grants-a-secret-the-extending-file-does-not-declare",
+           "SH301-extended-service-with-the-secret-declared-where-it-is-used"),
+    "M4": ("SH302-ungranted-manifest-warning-other-info", "SH302-granted-to-a-service-or-a-build"),
+    "M5": ("SH312-missing-and-directory-sources", "SH312-sources-present"),
+    "M6": ("SH308-tracked-env-files-with-values", "SH308-ignored-or-placeholder-env-files"),
+    "M8": ("SH313-unguarded-manifest-secrets", "SH313-guarded-escaped-or-not-a-manifest-secret"),
+    "M9": ("SH309-both-set-for-exclusive-images",
+           "SH309-only-the-file-or-a-tolerant-or-unknown-image"),
+    "M10": ("SH314-misspelled-or-unsupported", "SH314-supported-or-unknown-image"),
+    "M11": ("SH305-interpolated-warning-literal-error",
+            "SH305-build-secrets-and-container-side-expansion"),
+    "M12": ("SH305-list-form-build-args", "SH305-build-secrets-and-container-side-expansion"),
+    "M13": ("SH315-secret-and-config-content", "SH315-file-sources-and-harmless-config"),
+    "M14": ("SH316-external-and-external-with-keys", "SH316-not-external"),
+    "M15": ("SH317-unset-or-committed-variable-and-read-only-service",
+            "SH317-variable-from-an-uncommitted-env"),
+    "M16": ("SH318-owner-and-mode-of-file-secrets-are-ignored-by-compose",
+            "SH318-octal-and-string-modes"),
+    "M17": ("SH318-decimal-and-writable-modes", "SH318-octal-and-string-modes"),
+    "M18": ("SH319-override-drops-a-needed-secret", "SH319-override-adds-to-the-grants"),
+    "M19": ("SH320-unescaped-dollar", "SH320-escaped-dollar-and-references"),
+    "M20": ("SH321-duplicate-keys", "SH321-same-keys-in-sibling-mappings"),
+    "M21": ("SH306-nothing-received", "SH306-received-via-grant"),
+}
+# M7 (a literal secret in environment:) and M16's host file mode are content and file rules
+# (SH101/SH102, SH203): tests/test_leaks.py and tests/test_files_rules.py cover them.
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_compose_rule(case: Case, repo: Repo, run: Runner) -> None:
@@ -1307,3 +1706,14 @@ def test_compose_files_are_found_by_name_anywhere_and_through_the_manifest(
     result = check(repo, run)
     assert sorted(str(path) for path, _ in result.at("SH313")) == sorted(found)
     assert result.at("SH307") == [("ops/stack.yml", 5)]
+
+
+def test_every_compose_mistake_has_a_case_and_a_corrected_twin() -> None:
+    by_name = {case.name: case for case in CASES}
+    assert sorted(MISTAKES, key=lambda m: int(m[1:])) == [f"M{n}" for n in range(1, 22)
+                                                          if n != 7]
+    for mistake, (fires, quiet) in MISTAKES.items():
+        fired, twin = by_name[fires], by_name[quiet]
+        assert fired.rule == twin.rule, mistake
+        assert marked({p: textwrap.dedent(t) for p, t in fired.files.items() if t}), mistake
+        assert not marked({p: textwrap.dedent(t) for p, t in twin.files.items() if t}), mistake

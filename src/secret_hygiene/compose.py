@@ -165,6 +165,11 @@ class ComposeFile:
         return posixpath.normpath(posixpath.join(self.directory or ".", relative))
 
 
+def inside_repository(path: str) -> bool:
+    """A path `ComposeFile.resolve` returned stays inside the repository."""
+    return not (path.startswith(("/", "~", "../")) or path == "..")
+
+
 def mount_path(target: str) -> str:
     """Normalise a container path: /var/run is /run, relative targets live in /run/secrets."""
     if not target.startswith("/"):

@@ -183,7 +183,11 @@ def _repository_checks(project: Project, reader: _Files, listed: list[str],
 
     candidates = files.collect_candidates(root, project.manifest, listed, models, env_secrets,
                                           reader.head)
-    ignore = project.repo.check_ignore(candidates) if project.repo else {}
+    env_files = {env_file.resolved for model in models for service in model.services.values()
+                 for env_file in service.env_files
+                 if env_file.resolved and compose_model.inside_repository(env_file.resolved)}
+    asked = [*candidates, *sorted(env_files - set(candidates))]
+    ignore = project.repo.check_ignore(asked) if project.repo else {}
     if any(rule.startswith("SH2") for rule in selected):
         report.findings.extend(files.check_files(root, candidates, selected, tracked,
                                                  committed, ignore))
@@ -204,7 +208,7 @@ def _compose_checks(reader: _Files, models: list[compose_model.ComposeFile],
             return by_path[path]
         if path in extra:
             return extra[path]
-        if path.startswith(("/", "..", "~")):
+        if not compose_model.inside_repository(path):
             return "it is outside the repository"
         source = reader.source(path)
         if isinstance(source, Skipped):

@@ -74,7 +74,7 @@ def as_dict(report: Report) -> dict[str, Any]:
         "results": results,
         "properties": {"complete": report.complete, "command": report.command},
     }
-    for key in ("incidents", "secrets"):
+    for key in ("incidents", "secrets", "deliveries"):
         if key in report.sections:
             run["properties"][key] = report.sections[key]
     return {"$schema": "https://json.schemastore.org/sarif-2.1.0.json", "version": "2.1.0",

@@ -69,6 +69,10 @@ def _sections(report: Report, style: Style) -> list[str]:
             break
         where = f" ({item['source']})" if item.get("source") else ""
         lines.append(f"secret {item['name']}: {item['status']}{where}")
+    if style.verbosity > 0:
+        for item in report.sections.get("deliveries", []):
+            lines.append(f"delivered: {item['secret']} to service {item['service']} by "
+                         f"{printable(item['how'])} ({printable(item['project'])})")
     for incident in report.sections.get("incidents", []):
         if style.verbosity < 0:
             break

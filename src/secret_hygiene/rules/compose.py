@@ -22,6 +22,7 @@ from ..compose import (
     Service,
     TopSecret,
     environment_entries,
+    inside_repository,
     is_production,
     mount_path,
 )
@@ -145,6 +146,7 @@ def check_project(merged: MergedProject, context: ComposeContext) -> list[Findin
         _file_variables(emit, service, merged)
         _image_conventions(emit, service)
         _dropped(emit, merged, service, context.manifest)
+        _ignored_ownership(emit, merged, service)
     manifest = context.manifest
     for name, secret in merged.secrets.items():
         if name not in granted:
@@ -260,7 +262,7 @@ def _secret_source(emit: _Emitter, compose: ComposeFile, secret: TopSecret,
         return  # the path depends on a variable not set here
     written = file_node.value
     column = file_node.column + (1 if file_node.style in ('"', "'") else 0)
-    if resolved.startswith(("~", "/")) or resolved == ".." or resolved.startswith("../"):
+    if not inside_repository(resolved):
         emit("SH303", file_node, f"secret {secret.name} reads {written}, outside the "
              "repository", "keep the source inside the project (and git-ignored), or declare "
              "the secret external for Swarm", subject=f"{secret.name}:{written}",
@@ -595,7 +597,7 @@ def _env_files(emit: _Emitter, service: Service, context: ComposeContext) -> Non
     that does not exist: Compose stops with 'env file ... not found')."""
     for env_file in service.env_files:
         resolved = env_file.resolved
-        if resolved is None or resolved.startswith(("/", "~", "../")) or resolved == "..":
+        if resolved is None or not inside_repository(resolved):
             continue
         if not (context.root / resolved).exists():
             if env_file.required:
@@ -646,13 +648,26 @@ def env_assignments(text: str, raw: bool = False) -> Iterator[tuple[int, str, st
         if not match:
             continue
         value = match.group("value").strip()
-        if raw:
-            pass
-        elif value[:1] in ("'", '"') and value[-1:] == value[:1] and len(value) >= 2:
-            value = value[1:-1]
-        else:
-            value = re.split(r"\s+#", value, maxsplit=1)[0].strip()
+        if not raw:
+            value = _env_value(value)
         yield number, match.group("name"), value
+
+
+def _env_value(value: str) -> str:
+    """An env-file value as Compose reads it: the text inside matching quotes (anything after
+    the closing quote, such as a comment, dropped), or up to an inline ` #` comment."""
+    quote = value[:1]
+    if quote in ("'", '"'):
+        end = 1
+        while end < len(value):
+            if value[end] == "\\" and quote == '"':
+                end += 2
+                continue
+            if value[end] == quote:
+                inside = value[1:end]
+                return inside.replace('\\"', '"') if quote == '"' else inside
+            end += 1
+    return re.split(r"\s+#", value, maxsplit=1)[0].strip()
 
 
 def secret_names_in_env_text(text: str, manifest: Manifest, raw: bool = False) -> list[str]:
@@ -750,6 +765,31 @@ def _coverage(emit: _Emitter, merged: MergedProject, context: ComposeContext) ->
                 context.deliveries.append({"project": merged.project.label,
                                            "service": service_name, "secret": spec.name,
                                            "how": how})
+
+
+def _ignored_ownership(emit: _Emitter, merged: MergedProject, service: Service) -> None:
+    """SH318 (info): `uid`/`gid`/`mode` on a grant of a `file:` secret. Under docker compose a
+    file secret is a bind mount: the container sees the host file's owner and mode."""
+    for grant in service.secrets:
+        if not grant.long_form:
+            continue
+        top = merged.secrets.get(grant.source)
+        if top is None or top.field("file") is None:
+            continue
+        for key in ("uid", "gid", "mode"):
+            node = grant.node.key_node(key)
+            if node is None:
+                continue
+            value = grant.node.get(key)
+            parsed = _mode_value(value) if key == "mode" and value is not None and \
+                value.is_scalar else None
+            if parsed is not None and (parsed[1] or parsed[0] & 0o222):
+                continue  # the mode's own warning says enough
+            emit("SH318", node, f"{key} on secret {grant.source} is ignored by docker compose: "
+                 "a file: secret is bind-mounted with the host file's owner and mode "
+                 "(only docker stack deploy applies it)", "set the owner and mode on the host "
+                 f"file (chmod 0400), or drop {key}",
+                 subject=f"{service.name}:{grant.source}:{key}:ignored", severity=Severity.INFO)
 
 
 def _dropped(emit: _Emitter, merged: MergedProject, service: Service,

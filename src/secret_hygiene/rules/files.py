@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..compose import ComposeFile, normalise_path
+from ..compose import ComposeFile, inside_repository, normalise_path
 from ..findings import Finding, Severity
 from ..manifest import Manifest
 from ..repo import IgnoreMatch
@@ -94,7 +94,7 @@ def collect_candidates(root: Path, manifest: Manifest, listed: list[str],
     found: dict[str, Candidate] = {}
 
     def add(path: str, why: str) -> None:
-        if path.startswith(("/", "..", "~")) or path.rsplit("/", 1)[-1].lower() in KEEP_FILES:
+        if not inside_repository(path) or path.rsplit("/", 1)[-1].lower() in KEEP_FILES:
             return
         found.setdefault(path, Candidate(path, why))
 

@@ -1,0 +1,260 @@
+"""The compose project model: interpolation, env files, projects, merging, and what the report
+says about deliveries. The rule-by-rule fixtures are in test_compose_rules.py."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from secret_hygiene import yamlsafe
+from secret_hygiene.compose import ComposeFile, parse
+from secret_hygiene.compose_project import Project, find_projects, merge
+from secret_hygiene.rules.compose import env_assignments
+from secret_hygiene.text.interpolation import resolve, substitute
+
+from conftest import Repo, Runner, token
+
+ENV = {"SET": "value", "EMPTY": "", "DIR": "/run/secrets"}
+
+# (template, expected value, variables reported unset, whether Compose stops)
+GRAMMAR = [
+    ("plain", "plain", [], False),
+    ("$SET", "value", [], False),
+    ("${SET}", "value", [], False),
+    ("$SET-suffix", "value-suffix", [], False),
+    ("${SET}suffix", "valuesuffix", [], False),
+    ("$UNSET", "", ["UNSET"], False),
+    ("${UNSET}", "", ["UNSET"], False),
+    ("${EMPTY}", "", [], False),
+    ("${set}", "", ["set"], False),  # names are case-sensitive lookups
+    # :- (unset or empty) and - (unset only)
+    ("${UNSET:-fallback}", "fallback", [], False),
+    ("${EMPTY:-fallback}", "fallback", [], False),
+    ("${SET:-fallback}", "value", [], False),
+    ("${UNSET-fallback}", "fallback", [], False),
+    ("${EMPTY-fallback}", "", [], False),
+    ("${SET-fallback}", "value", [], False),
+    # :+ (set and not empty) and + (set)
+    ("${SET:+alternative}", "alternative", [], False),
+    ("${EMPTY:+alternative}", "", [], False),
+    ("${UNSET:+alternative}", "", [], False),
+    ("${EMPTY+alternative}", "alternative", [], False),
+    ("${UNSET+alternative}", "", [], False),
+    # :? (unset or empty stops) and ? (unset stops)
+    ("${SET:?needed}", "value", [], False),
+    ("${EMPTY:?needed}", "", [], True),
+    ("${UNSET:?needed}", "", [], True),
+    ("${EMPTY?needed}", "", [], False),
+    ("${UNSET?needed}", "", [], True),
+    # nesting, in defaults and around text
+    ("${UNSET:-${SET}}", "value", [], False),
+    ("${UNSET:-${ALSO_UNSET:-deep}}/x", "deep/x", [], False),
+    ("${UNSET:-$DIR/db}", "/run/secrets/db", [], False),
+    ("${SET:-${UNSET}}", "value", ["UNSET"], False),  # operands are evaluated, as compose-go
+    ("${SET:-${UNSET:?stop}}", "value", [], True),
+    ("${DIR}/${UNSET:-db_password}", "/run/secrets/db_password", [], False),
+    # $$ is a literal dollar; a $ that starts nothing is kept
+    ("$$SET", "$SET", [], False),
+    ("$${SET}", "${SET}", [], False),
+    ("pa$$word", "pa$word", [], False),
+    ("cost $5", "cost $5", [], False),
+    ("trailing $", "trailing $", [], False),
+    # what Compose refuses
+    ("${}", "", [], True),
+    ("${SET/x/y}", "", [], True),
+    ("${SET:=x}", "", [], True),
+    ("${UNCLOSED", "", [], True),
+]
+
+
+@pytest.mark.parametrize(("template", "value", "unset", "stops"), GRAMMAR,
+                         ids=[g[0] for g in GRAMMAR])
+def test_interpolation_follows_the_compose_grammar(template: str, value: str,
+                                                    unset: list[str], stops: bool) -> None:
+    result = substitute(template, ENV)
+    assert (result.error is not None) == stops, result.error
+    if not stops:
+        assert result.value == value
+    assert result.unset == unset
+    assert resolve(template, ENV) == (value if not stops and not unset else None)
+
+
+def test_interpolation_errors_never_carry_a_value() -> None:
+    secret = token()
+    result = substitute("${PASSWORD:?the password is required}${OTHER:?x}",
+                        {"OTHER": "", "PASSWORD": ""})
+    assert result.error is not None and "PASSWORD" in result.error
+    result = substitute("${SECRET:-${MISSING:?missing}}", {"SECRET": secret})
+    assert result.error is not None and secret not in result.error
+
+
+def test_env_file_lines_in_both_formats() -> None:
+    text = ("# comment\nexport A=1\nB = 'two words'\nC=\"quoted\" # note\nD=plain # note\n"
+            "E=\nnot a line\n")
+    assert list(env_assignments(text)) == [(2, "A", "1"), (3, "B", "two words"),
+                                           (4, "C", "quoted"), (5, "D", "plain"), (6, "E", "")]
+    raw = list(env_assignments(text, raw=True))
+    assert raw[1] == (3, "B", "'two words'")
+    assert raw[3] == (5, "D", "plain # note")
+
+
+def model(path: str, text: str, environment: dict[str, str] | None = None) -> ComposeFile:
+    parsed = parse(path, yamlsafe.load_all(text, path=path)[0], environment)
+    assert isinstance(parsed, ComposeFile)
+    return parsed
+
+
+def test_env_file_forms_and_interpolated_paths() -> None:
+    compose = model("deploy/compose.yaml", """\
+services:
+  app:
+    image: example/app:${TAG:-1}
+    env_file:
+      - common.env
+      - path: ${ENV_DIR}/secrets.env
+        required: false
+        format: raw
+      - path: ${UNSET_DIR}/x.env
+""", {"ENV_DIR": "../config"})
+    app = compose.services["app"]
+    assert app.image == "example/app:1"
+    forms = [(f.path, f.resolved, f.required, f.raw) for f in app.env_files]
+    assert forms == [("common.env", "deploy/common.env", True, False),
+                     ("${ENV_DIR}/secrets.env", "config/secrets.env", False, True),
+                     ("${UNSET_DIR}/x.env", None, True, False)]
+
+
+def test_projects_follow_compose_discovery() -> None:
+    texts = {
+        "compose.yaml": "services: {app: {image: a}}\n",
+        "compose.override.yaml": "services: {app: {environment: {A: b}}}\n",
+        "docker-compose.prod.yml": "services: {app: {environment: {A: c}}}\n",
+        "docker-compose.ci.yml": "services: {app: {image: a}}\n",
+        "tools/compose.yml": "services: {tool: {image: t}}\n",
+        "stack/one.yml": "services: {one: {image: o}}\n",
+        "stack/two.yml": "services: {one: {environment: {B: c}}}\n",
+    }
+    models = {path: model(path, text) for path, text in texts.items()}
+    listed = {"COMPOSE_FILE": "stack/one.yml:stack/two.yml"}
+    found = find_projects(sorted(models), models, {}, listed)
+    assert sorted(p.files for p in found) == sorted([
+        ["stack/one.yml", "stack/two.yml"],
+        ["compose.yaml", "compose.override.yaml"],
+        ["compose.yaml", "docker-compose.prod.yml"],  # an overlay: no image of its own
+        ["docker-compose.ci.yml"],  # complete: runs on its own
+        ["tools/compose.yml"],
+    ])
+    separated = find_projects(sorted(models), models,
+                              {"COMPOSE_FILE": "stack/one.yml;stack/two.yml",
+                               "COMPOSE_PATH_SEPARATOR": ";"}, {})
+    assert ["stack/one.yml", "stack/two.yml"] in [p.files for p in separated]
+
+
+def test_merge_rules_for_the_fields_secrets_depend_on() -> None:
+    files = {
+        "compose.yaml": model("compose.yaml", """\
+services:
+  app:
+    image: example/app:1
+    environment: {A: one, B: two}
+    env_file: [a.env]
+    secrets: [s1, {source: s2, target: shared}]
+    volumes: [./data:/data]
+secrets:
+  s1: {file: ./s1}
+  s2: {file: ./s2}
+"""),
+        "compose.override.yaml": model("compose.override.yaml", """\
+services:
+  app:
+    image: example/app:2
+    environment: {B: three, C: four}
+    env_file: !override [b.env]
+    secrets: [{source: s3, target: /run/secrets/shared}]
+    volumes: !reset []
+secrets:
+  s3: {environment: S3}
+"""),
+    }
+    merged = merge(Project(list(files), "test"), files.get)
+    app = merged.services["app"]
+    assert app.image == "example/app:2"
+    assert {e.name: e.value for e in app.environment} == {"A": "one", "B": "three", "C": "four"}
+    assert [f.path for f in app.env_files] == ["b.env"]
+    assert sorted((g.source, g.target) for g in app.secrets) == [
+        ("s1", "/run/secrets/s1"), ("s3", "/run/secrets/shared")]  # same target: later wins
+    assert app.volume_targets == set()
+    assert sorted(merged.secrets) == ["s1", "s2", "s3"]
+    assert [path for path, _ in merged.layers["app"]] == list(files)
+
+
+def test_deliveries_are_reported_in_json_sarif_and_verbose_text(repo: Repo, run: Runner) -> None:
+    repo.manifest()
+    repo.write(".gitignore", ".env\nsecrets/\n")
+    repo.write("docker-compose.yml", """\
+services:
+  app:
+    image: example/app:1
+    secrets: [secret_key]
+    environment:
+      DB_PASSWORD: ${DB_PASSWORD:?required}
+  db:
+    image: postgres:16
+    secrets: [db_password]
+    environment:
+      POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+secrets:
+  secret_key: {file: ./secrets/secret_key.txt}
+  db_password: {file: ./secrets/db_password.txt}
+""")
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json", "--select", "SH306")
+    assert result.code == 0, result.stdout
+    deliveries = {(d["service"], d["secret"]): d["how"] for d in result.report["deliveries"]}
+    assert deliveries == {
+        ("app", "SECRET_KEY"): "docker secret secret_key at /run/secrets/secret_key",
+        ("app", "DB_PASSWORD"): "environment DB_PASSWORD",
+        ("db", "DB_PASSWORD"): "docker secret db_password at /run/secrets/db_password",
+    }
+    sarif = run(repo.path, "check", "--format", "sarif", "--select", "SH306")
+    assert len(json.loads(sarif.stdout)["runs"][0]["properties"]["deliveries"]) == 3
+    text = run(repo.path, "check", "-v", "--select", "SH306")
+    assert "delivered: SECRET_KEY to service app by docker secret secret_key at " \
+           "/run/secrets/secret_key (docker-compose.yml)" in text.stdout
+    quiet = run(repo.path, "check", "--select", "SH306")
+    assert "delivered:" not in quiet.stdout
+
+
+def test_an_unusable_included_file_leaves_the_rest_of_the_project_checked(repo: Repo,
+                                                                           run: Runner) -> None:
+    levels = ["x-a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    levels += [f"x-a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 30)]
+    repo.manifest()
+    repo.write(".gitignore", ".env\nsecrets/\n")
+    repo.write("infra/bomb.yml", "\n".join(levels) + "\nservices: {x: {labels: *a29}}\n")
+    repo.write("infra/not-a-mapping.yml", "- just\n- a list\n")
+    repo.write("docker-compose.yml", """\
+include:
+  - infra/bomb.yml
+  - infra/not-a-mapping.yml
+services:
+  app:
+    image: example/app:1
+    secrets: [secret_key]
+    environment:
+      SECRET_KEY_FILE: /run/secrets/secret-key
+secrets:
+  secret_key: {file: ./secrets/secret_key.txt}
+""")
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json", "--select", "SH3")
+    assert result.code == 1
+    problems = {(f["path"], f["line"]): f["message"] for f in result.findings
+                if f["rule"] == "SH310"}
+    assert sorted(problems) == [("docker-compose.yml", 2), ("docker-compose.yml", 3)]
+    assert "infra/bomb.yml" in problems[("docker-compose.yml", 2)]
+    assert "line" in problems[("docker-compose.yml", 2)]
+    assert "not a mapping" in problems[("docker-compose.yml", 3)]
+    assert result.at("SH304") == [("docker-compose.yml", 9)]
+    assert result.report["complete"] is True
