@@ -244,6 +244,8 @@ services:
     secrets: [secret_key]
     environment:
       SECRET_KEY_FILE: /run/secrets/secret-key
+  worker:
+    extends: {file: infra/bomb.yml, service: x}
 secrets:
   secret_key: {file: ./secrets/secret_key.txt}
 """)
@@ -252,9 +254,12 @@ secrets:
     assert result.code == 1
     problems = {(f["path"], f["line"]): f["message"] for f in result.findings
                 if f["rule"] == "SH310"}
-    assert sorted(problems) == [("docker-compose.yml", 2), ("docker-compose.yml", 3)]
+    assert sorted(problems) == [("docker-compose.yml", 2), ("docker-compose.yml", 3),
+                                ("docker-compose.yml", 11)]
     assert "infra/bomb.yml" in problems[("docker-compose.yml", 2)]
     assert "line" in problems[("docker-compose.yml", 2)]
     assert "not a mapping" in problems[("docker-compose.yml", 3)]
+    assert "cannot be used" in problems[("docker-compose.yml", 11)]
+    assert "excessive aliasing" in problems[("docker-compose.yml", 11)]
     assert result.at("SH304") == [("docker-compose.yml", 9)]
     assert result.report["complete"] is True

@@ -223,6 +223,11 @@ def _extends(merged: MergedProject, model: ComposeFile, service: Service, load: 
                                       f"{base_name}"))
         return service
     source = load(target) if base_file else model
+    if base_file and not isinstance(source, ComposeFile):
+        why = source if isinstance(source, str) else "it does not exist"
+        merged.problems.append((node, f"service '{service.name}' extends '{base_name}' in "
+                                      f"{base_file}, which cannot be used: {why}"))
+        return service
     if not isinstance(source, ComposeFile) or base_name not in source.services:
         where = f" in {base_file}" if base_file else ""
         merged.problems.append((node, f"service '{service.name}' extends '{base_name}'{where}, "
