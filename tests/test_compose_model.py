@@ -263,3 +263,60 @@ secrets:
     assert "excessive aliasing" in problems[("docker-compose.yml", 11)]
     assert result.at("SH304") == [("docker-compose.yml", 9)]
     assert result.report["complete"] is True
+
+
+def test_deliveries_say_when_the_way_in_is_broken(repo: Repo, run: Runner) -> None:
+    """A `_FILE` path at nothing, or a grant of an undeclared secret, is not a working delivery:
+    SH304/SH301 report it, and the delivery says so rather than claiming success."""
+    repo.manifest()
+    repo.write(".gitignore", ".env\nsecrets/\n")
+    repo.write("docker-compose.yml", """\
+services:
+  app:
+    image: example/app:1
+    secrets: [secret_key]
+    environment:
+      DB_PASSWORD_FILE: /run/secrets/db_password
+""")
+    repo.write("docker-compose.override.yml", """\
+services:
+  app:
+    secrets: !reset [secret_key]
+""")
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json", "--select", "SH3")
+    deliveries = {(d["service"], d["secret"]): d["how"] for d in result.report["deliveries"]}
+    assert deliveries[("app", "DB_PASSWORD")] == \
+        "environment DB_PASSWORD_FILE (but nothing is mounted at that path: SH304)"
+    assert deliveries[("app", "SECRET_KEY")] == \
+        "docker secret secret_key at /run/secrets/secret_key (not declared: SH301)"
+    assert sorted(f["rule"] for f in result.findings) == ["SH301", "SH304"]
+
+
+def test_an_extending_service_is_named_as_itself(repo: Repo, run: Runner) -> None:
+    repo.manifest()
+    repo.write(".gitignore", ".env\nsecrets/\n")
+    repo.write("common.yml", """\
+services:
+  base:
+    image: example/app:1
+    secrets: [secret_key]
+secrets:
+  secret_key: {file: ./secrets/secret_key.txt}
+""")
+    repo.write("docker-compose.yml", """\
+services:
+  app:
+    extends: {file: common.yml, service: base}
+    environment:
+      SECRET_KEY_FILE: /run/secrets/secret_key.txt
+secrets:
+  secret_key: {file: ./secrets/secret_key.txt}
+""")
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json", "--select", "SH304,SH306")
+    [finding] = [f for f in result.findings if f["rule"] == "SH304"]
+    assert finding["line"] == 5
+    assert "service app mounts secret_key at /run/secrets/secret_key" in finding["message"]
+    deliveries = {(d["service"], d["secret"]) for d in result.report["deliveries"]}
+    assert ("app", "SECRET_KEY") in deliveries

@@ -1190,15 +1190,16 @@ CASES += [
             services:
               app:
                 image: example/app:1
-                extends: {file: common/base.yml, service: web}
+                extends: {file: common/base.yml, service: web}  # <- error
             """,
         "common/base.yml": plus_secrets("""
             services:
               web:
                 image: example/app:1
                 secrets:
-                  - secret_key  # <- error
-            """)}, notes=("M3: extends does not import the base file's resources",)),
+                  - secret_key
+            """)}, notes=("M3: extends does not import the base file's resources: the "
+                          "extending file is where the declaration is missing",)),
     Case("SH301-extended-service-with-the-secret-declared-where-it-is-used", "SH301", {
         COMPOSE: plus_secrets("""
             services:

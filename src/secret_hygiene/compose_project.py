@@ -115,10 +115,11 @@ class MergedProject:
     project: Project
     services: dict[str, Service] = field(default_factory=dict)
     secrets: dict[str, TopSecret | MergedSecret] = field(default_factory=dict)
-    problems: list[tuple[Node, str]] = field(default_factory=list)
+    problems: list[tuple[Node, str, str]] = field(default_factory=list)  # node, what, fix
     # per service: the files that define it, in order (for "override drops a secret")
     layers: dict[str, list[tuple[str, Service]]] = field(default_factory=dict)
-    extended: dict[str, str] = field(default_factory=dict)  # service -> "base (file)"
+    # service -> (its base as "service (file)", the `extends:` node)
+    extended: dict[str, tuple[str, Node]] = field(default_factory=dict)
 
     @property
     def path(self) -> str:
@@ -183,13 +184,16 @@ def _include(merged: MergedProject, model: ComposeFile, load: Loader, depth: int
             target = model.resolve(path_node.value)
             if target in seen or depth >= MAX_DEPTH:
                 merged.problems.append((path_node, f"include of {path_node.value} loops back "
-                                                   "to a file already included"))
+                                                   "to a file already included",
+                                        "remove the include that leads back"))
                 continue
             included = load(target)
             if not isinstance(included, ComposeFile):
                 why = included if isinstance(included, str) else "it does not exist"
                 merged.problems.append((path_node, f"included file {path_node.value} cannot "
-                                                   f"be used: {why}"))
+                                                   f"be used: {why}",
+                                        "fix the path or the included file (Compose refuses "
+                                        "the project until then)"))
                 continue
             _include(merged, included, load, depth + 1, seen | {target})
             for name, secret in included.secrets.items():
@@ -214,28 +218,33 @@ def _extends(merged: MergedProject, model: ComposeFile, service: Service, load: 
         file_node = node.get("file")
         base_file = file_node.value if file_node is not None else None
     else:
-        merged.problems.append((node, f"service '{service.name}': extends needs a service"))
+        merged.problems.append((node, f"service '{service.name}': extends needs a service",
+                                "write extends: {service: NAME} or extends: NAME"))
         return service
     target = model.resolve(base_file) if base_file else model.path
     key = (target, base_name)
     if key in seen or depth >= MAX_DEPTH:
         merged.problems.append((node, f"service '{service.name}' extends itself through "
-                                      f"{base_name}"))
+                                      f"{base_name}", "break the extends cycle"))
         return service
     source = load(target) if base_file else model
     if base_file and not isinstance(source, ComposeFile):
         why = source if isinstance(source, str) else "it does not exist"
         merged.problems.append((node, f"service '{service.name}' extends '{base_name}' in "
-                                      f"{base_file}, which cannot be used: {why}"))
+                                      f"{base_file}, which cannot be used: {why}",
+                                "fix the path or the base file"))
         return service
     if not isinstance(source, ComposeFile) or base_name not in source.services:
         where = f" in {base_file}" if base_file else ""
         merged.problems.append((node, f"service '{service.name}' extends '{base_name}'{where}, "
-                                      "which does not exist"))
+                                      "which does not exist",
+                                "point extends at a service that exists"))
         return service
     base = _extends(merged, source, source.services[base_name], load, depth + 1, seen | {key})
-    merged.extended[service.name] = f"{base_name} ({target})"
-    return merge_services(base, service)
+    merged.extended[service.name] = (f"{base_name} ({target})", node)
+    result = merge_services(base, service)
+    result.name, result.key = service.name, service.key  # the extending service's identity
+    return result
 
 
 def _tag(service: Service, key: str) -> str | None:

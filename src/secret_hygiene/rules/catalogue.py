@@ -168,13 +168,20 @@ RULES: tuple[Rule, ...] = (
          "secrets:\n  token:\n    environment: API_TOKEN",
          "Provide the variable at deploy time from an uncommitted source."),
     Rule("SH318", W, "secret `mode` that reads as decimal or sets a write bit",
-         "`mode: 400` is decimal 400, i.e. 0o620; octal needs a leading 0 or 0o.",
+         "`mode: 400` is decimal 400, i.e. 0o620; octal needs a leading 0 or 0o. (Info: "
+         "docker compose ignores uid/gid/mode for a file: secret, which is bind-mounted with "
+         "the host file's owner and mode.)",
          "secrets:\n  - source: key\n    mode: 400",
          "Write mode: 0400 (or \"0400\")."),
     Rule("SH319", W, "two secrets on one target, or an override drops a needed secret",
-         "Secrets merge by target: the later one silently replaces the earlier.",
-         "secrets:\n  - {source: a, target: token}\n  - {source: b, target: token}",
-         "Give each secret its own target."),
+         "Secrets merge by target: the later one silently replaces the earlier. Across files, "
+         "an override's `!reset`/`!override` (or a new secret on the same target) removes a "
+         "grant an earlier file made, and the service the manifest says needs it no longer "
+         "gets it.",
+         "secrets:\n  - {source: a, target: token}\n  - {source: b, target: token}\n"
+         "# or, in docker-compose.override.yml:\nservices:\n  app:\n    secrets: !reset []",
+         "Give each secret its own target; grant the secret again in the later file, or drop "
+         "the !reset/!override."),
     Rule("SH320", W, "unescaped `$` inside a literal value",
          "Compose interpolates `$word` in literals whatever the YAML quoting: `pa$word1` "
          "becomes `pa`.",

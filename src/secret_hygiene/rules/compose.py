@@ -136,8 +136,8 @@ def check_file(compose: ComposeFile, context: ComposeContext) -> list[Finding]:
 def check_project(merged: MergedProject, context: ComposeContext) -> list[Finding]:
     """The rules judged on the model Compose builds from a project's files."""
     emit = _Emitter(merged, context)  # type: ignore[arg-type]
-    for node, problem in merged.problems:
-        emit("SH310", node, problem, "fix the compose file", subject=f"project:{problem}")
+    for node, problem, fix in merged.problems:
+        emit("SH310", node, problem, fix, subject=f"project:{problem}")
     granted: set[str] = set()
     for service in merged.services.values():
         granted.update(g.source for g in service.secrets)
@@ -163,17 +163,25 @@ def check_project(merged: MergedProject, context: ComposeContext) -> list[Findin
 def _undeclared(emit: _Emitter, merged: MergedProject, service: Service) -> None:
     for grant, kind in [*((g, "secret") for g in service.secrets),
                         *((g, "build secret") for g in service.build_secrets)]:
-        if grant.source not in merged.secrets:
-            base = merged.extended.get(service.name)
-            via = f" (granted by the service it extends, {base}: extended files' " \
-                "secrets are not imported)" if base and grant.node.path != \
-                merged.services[service.name].node.path else ""
-            emit("SH301", grant.node,
-                 f"service {service.name} uses {kind} {grant.source}, which is not declared "
-                 f"under the top-level secrets{via}",
-                 f"declare it: secrets: {{{grant.source}: {{file: ./secrets/{grant.source}.txt}}}}"
-                 " (Compose refuses the file until then)",
+        if grant.source in merged.secrets:
+            continue
+        declare = f"secrets: {{{grant.source}: {{file: ./secrets/{grant.source}.txt}}}}"
+        base = merged.extended.get(service.name)
+        if base is not None and grant.node.path != service.node.path:
+            base_name, extends_node = base
+            where = extends_node.path or merged.path
+            emit("SH301", extends_node,
+                 f"service {service.name} extends {base_name}, which uses {kind} "
+                 f"{grant.source}; extends does not import the base file's top-level secrets "
+                 f"and {where} does not declare {grant.source}",
+                 f"declare it in {where}: {declare} (Compose refuses the project until then)",
                  subject=f"{service.name}:{grant.source}")
+            continue
+        emit("SH301", grant.node,
+             f"service {service.name} uses {kind} {grant.source}, which is not declared "
+             "under the top-level secrets",
+             f"declare it: {declare} (Compose refuses the file until then)",
+             subject=f"{service.name}:{grant.source}")
 
 
 def _declared(emit: _Emitter, compose: ComposeFile, context: ComposeContext) -> None:
@@ -291,17 +299,11 @@ def _file_variables(emit: _Emitter, service: Service, merged: MergedProject) -> 
     for entry in service.environment:
         if not is_file_variable(entry.name) or entry.value is None:
             continue
-        value = entry.resolved  # as Compose interpolates it; None when not certain here
-        if value is None:
+        path = _secrets_path(entry)  # after interpolation, quotes (SH311) set aside
+        if path is None or _is_mounted(service, path):
             continue
-        if entry.list_form:
-            value = value.strip("\"'")  # SH311 reports the quotes
-        path = mount_path(value) if value.startswith("/") else None
-        if path is None or not (path == SECRETS_DIR or path.startswith(SECRETS_DIR + "/")):
-            continue
-        if path in mounts or any(path == target or path.startswith(target.rstrip("/") + "/")
-                                 for target in service.volume_targets):
-            continue
+        value = entry.resolved or ""
+        value = value.strip("\"'") if entry.list_form else value
         meant = _stem(path)
         declared = meant in merged.secrets
         closest = _closest(path, mounts) if mounts else None
@@ -329,15 +331,41 @@ def _file_variables(emit: _Emitter, service: Service, merged: MergedProject) -> 
              line=entry.line, column=entry.column)
 
 
-def _closest(path: str, mounts: dict[str, str]) -> tuple[str, str]:
-    """The mount most like ``path``: same name first, then the longest shared prefix (linear:
-    a compose file with thousands of grants stays fast)."""
+def _secrets_path(entry: EnvEntry) -> str | None:
+    """The /run/secrets path a `*_FILE` value names after interpolation, if it names one."""
+    value = entry.resolved
+    if value is None:
+        return None
+    value = value.strip("\"'") if entry.list_form else value
+    path = mount_path(value) if value.startswith("/") else None
+    if path is None or not (path == SECRETS_DIR or path.startswith(SECRETS_DIR + "/")):
+        return None
+    return path
+
+
+def _is_mounted(service: Service, path: str) -> bool:
+    return path in service.mount_targets() or any(
+        path == target or path.startswith(target.rstrip("/") + "/")
+        for target in service.volume_targets)
+
+
+def _unmounted_note(service: Service, entry: EnvEntry) -> str:
+    path = _secrets_path(entry)
+    if path is None or _is_mounted(service, path):
+        return ""
+    return " (but nothing is mounted at that path: SH304)"
+
+
+def _closest(path: str, mounts: dict[str, str]) -> tuple[str, str] | None:
+    """The mount most like ``path``: same name first, then the longest shared prefix if the
+    names are alike at all (linear: a compose file with thousands of grants stays fast)."""
     stem = _stem(path)
     for target, source in mounts.items():
         if _stem(target) == stem:
             return target, source
     best = max(mounts, key=lambda m: len(posixpath.commonprefix([stem, _stem(m)])))
-    return best, mounts[best]
+    alike = difflib.SequenceMatcher(None, stem.lower(), _stem(best).lower()).ratio() >= 0.6
+    return (best, mounts[best]) if alike else None
 
 
 def _list_quotes(emit: _Emitter, service: Service) -> None:
@@ -719,16 +747,20 @@ def receives(service: Service, spec: SecretSpec, secrets: dict[str, Any],
         if platform_name is not None and platform_name.text():
             names.add(normalise(platform_name.value))
         if names & wanted:
-            return f"docker secret {grant.source} at {grant.target}"
+            undeclared = " (not declared: SH301)" if top is None else ""
+            return f"docker secret {grant.source} at {grant.target}{undeclared}"
     direct = (spec.name, f"{spec.name}_FILE")
     for entry in service.environment:
-        if entry.name in direct:
+        if entry.name == spec.name:
             return f"environment {entry.name}"
+        if entry.name == f"{spec.name}_FILE":
+            return f"environment {entry.name}{_unmounted_note(service, entry)}"
         if entry.value and spec.name in _reference_names(entry.value):
             return f"environment {entry.name} (interpolated)"
         if is_file_variable(entry.name) and entry.value and \
                 normalise(_stem(entry.value.strip("\"'"))) in wanted:
-            return f"environment {entry.name} (a _FILE path meant for it)"
+            return f"environment {entry.name} (a _FILE path meant for it" \
+                f"{_unmounted_note(service, entry).replace(' (', ', ', 1)}"
     for env_file in service.env_files:
         if env_file.resolved is None:
             continue
