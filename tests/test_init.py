@@ -44,3 +44,41 @@ def test_init_on_an_empty_repository_writes_a_valid_manifest(repo: Repo, run: Ru
     assert run(repo.path, "init").code == 0
     manifest = load_manifest(repo.path / "secret-manifest.yaml")
     assert manifest.secrets == {}
+
+
+def test_init_reads_compose_projects_as_merged(repo: Repo, run: Runner) -> None:
+    """A secret declared in an included file and granted in the includer, and a secret granted
+    by an extended base service, are proposed with every service that receives them."""
+    repo.write("infra/db.yml", """\
+services:
+  db:
+    image: postgres:16
+    secrets: [db_password]
+secrets:
+  db_password: {file: ../secrets/db_password.txt}
+""")
+    repo.write("common.yml", """\
+services:
+  base:
+    image: example/app:1
+    secrets: [api_key]
+secrets:
+  api_key: {file: ./secrets/api_key.txt}
+""")
+    repo.write("docker-compose.yml", """\
+include: [infra/db.yml]
+services:
+  app:
+    extends: {file: common.yml, service: base}
+    secrets: [db_password, api_key]
+secrets:
+  api_key: {file: ./secrets/api_key.txt}
+""")
+    repo.commit()
+    result = run(repo.path, "init", "--stdout")
+    assert result.code == 0, result.stderr
+    repo.write("secret-manifest.yaml", result.stdout)
+    manifest = load_manifest(repo.path / "secret-manifest.yaml")
+    assert list(manifest.secrets["DB_PASSWORD"].services) == ["app", "db"]
+    assert manifest.secrets["DB_PASSWORD"].file == "secrets/db_password.txt"
+    assert list(manifest.secrets["API_KEY"].services) == ["app"]

@@ -7,6 +7,7 @@ variables, `_FILE` variables pointing at /run/secrets), template env files such 
 
 from __future__ import annotations
 
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ import yaml
 
 from . import compose as compose_model
 from . import yamlsafe
+from .compose_project import MergedProject, find_projects, merge
 from .fsread import read_regular
 from .repo import Repo
 from .rules.compose import env_assignments
@@ -68,10 +70,7 @@ def infer_manifest(root: Path, repo: Repo | None) -> tuple[str, list[str]]:
     environment_variable = _environment_variable(root, paths)
     composes = [p for p in paths if compose_model.is_compose_name(p)]
     production = [p for p in composes if "prod" in PurePosixPath(p).name.lower()]
-    for path in composes:
-        problem = _from_compose(root, path, path in production, propose)
-        if problem:
-            notes.append(f"{path} was not used: {problem}")
+    notes.extend(_from_composes(root, composes, production, propose))
     for path in paths:
         if (is_template_file(path) and PurePosixPath(path).name.lower().startswith(".env")) \
                 or PurePosixPath(path).name.lower() in ("env.example", ".env.sample"):
@@ -105,12 +104,15 @@ def _read(root: Path, path: str) -> str | None:
         return None
 
 
-def _from_compose(root: Path, path: str, production: bool, propose: Propose) -> str | None:
+def _load_compose(root: Path, path: str) -> compose_model.ComposeFile | str:
+    """A compose file's model, or why it cannot be used."""
+    if not compose_model.inside_repository(path):
+        return "it is outside the repository"
     text = _read(root, path)
     if text is None:
         return "it could not be read as a regular file"
     try:
-        documents = yamlsafe.load_all(text)
+        documents = yamlsafe.load_all(text, path=path)
     except yamlsafe.YAMLProblem as problem:
         return f"not usable YAML at line {problem.line}: {problem.message}"
     if len(documents) != 1:
@@ -118,29 +120,55 @@ def _from_compose(root: Path, path: str, production: bool, propose: Propose) -> 
     model = compose_model.parse(path, documents[0])
     if isinstance(model, compose_model.ShapeProblem):
         return f"{model.message} (line {model.line})"
+    return model
+
+
+def _from_composes(root: Path, composes: list[str], production: list[str],
+                   propose: Propose) -> list[str]:
+    """Proposals from each compose project as Compose merges it (override files, include,
+    extends), so a secret declared in one file and granted in another is one proposal."""
+    loaded: dict[str, compose_model.ComposeFile | str] = {}
+
+    def load(path: str) -> compose_model.ComposeFile | str:
+        if path not in loaded:
+            loaded[path] = _load_compose(root, path)
+        return loaded[path]
+
+    notes = [f"{path} was not used: {load(path)}" for path in composes
+             if isinstance(load(path), str)]
+    models = {p: m for p in composes if isinstance(m := load(p), compose_model.ComposeFile)}
+    for project in find_projects(sorted(models), models, {}, {}):
+        merged = merge(project, load)
+        _from_project(merged, any(p in production for p in project.files), propose)
+    return notes
+
+
+def _from_project(merged: MergedProject, production: bool, propose: Propose) -> None:
     variable_for: dict[str, str] = {}  # docker secret -> the variable its _FILE fills
-    for service in model.services.values():
+    for service in merged.services.values():
         for entry in service.environment:
             if is_file_variable(entry.name) and entry.value:
                 mounted = compose_model.mount_path(entry.value.strip("\"'"))
                 for grant in service.secrets:
                     if grant.target == mounted:
                         variable_for.setdefault(grant.source, file_variable_target(entry.name))
-    for name, declared in model.secrets.items():
-        proposal = propose(variable_for.get(name, name), path)
+    for name, declared in merged.secrets.items():
+        proposal = propose(variable_for.get(name, name), declared.key.path or merged.path)
         proposal.docker_secret = name
         source = declared.field("file")
         if source is not None and source.text():
-            proposal.file = model.resolve(source.value)
-        for service in model.services.values():
+            folder = posixpath.dirname(source.path or merged.path)
+            written = source.value
+            proposal.file = written if written.startswith(("/", "~")) else \
+                posixpath.normpath(posixpath.join(folder or ".", written))
+        for service in merged.services.values():
             if any(g.source == name for g in service.secrets):
                 proposal.services.add(service.name)
                 proposal.production = True  # a granted secret is one the app needs
-    return None
-    for service in model.services.values():
+    for service in merged.services.values():
         for entry in service.environment:
             if is_secret_like(entry.name) and not is_file_variable(entry.name):
-                proposal = propose(entry.name, path)
+                proposal = propose(entry.name, entry.node.path or merged.path)
                 proposal.services.add(service.name)
                 proposal.production = proposal.production or production
 
