@@ -278,11 +278,6 @@ services:
     environment:
       DB_PASSWORD_FILE: /run/secrets/db_password
 """)
-    repo.write("docker-compose.override.yml", """\
-services:
-  app:
-    secrets: !reset [secret_key]
-""")
     repo.commit()
     result = run(repo.path, "check", "--format", "json", "--select", "SH3")
     deliveries = {(d["service"], d["secret"]): d["how"] for d in result.report["deliveries"]}

@@ -21,6 +21,7 @@ from .sources import glob_match
 from .text import interpolation
 from .yamlsafe import Document, Node
 
+RESET = "!reset"
 COMPOSE_NAME = re.compile(r"^(?:docker-)?compose(?:[.\-_][\w.\-]*)?\.ya?ml$", re.IGNORECASE)
 SECRETS_DIR = "/run/secrets"
 
@@ -31,11 +32,12 @@ def is_compose_name(path: str) -> bool:
 
 def compose_file_env(environ: Mapping[str, str], dotenv: dict[str, str]) -> list[str]:
     """The files COMPOSE_FILE names (shell first, then the project .env), as Compose splits it."""
-    value = environ.get("COMPOSE_FILE") or dotenv.get("COMPOSE_FILE")
+    value = environ["COMPOSE_FILE"] if "COMPOSE_FILE" in environ else dotenv.get("COMPOSE_FILE")
     if not value:
         return []
-    separator = environ.get("COMPOSE_PATH_SEPARATOR") or dotenv.get("COMPOSE_PATH_SEPARATOR") \
-        or os.pathsep
+    separator = environ["COMPOSE_PATH_SEPARATOR"] if "COMPOSE_PATH_SEPARATOR" in environ \
+        else dotenv.get("COMPOSE_PATH_SEPARATOR")
+    separator = separator or os.pathsep
     return [p.strip() for p in value.split(separator) if p.strip()]
 
 
@@ -106,6 +108,7 @@ class Service:
     secrets: list[Grant] = field(default_factory=list)
     build_secrets: list[Grant] = field(default_factory=list)
     volume_targets: set[str] = field(default_factory=set)
+    reset_environment: set[str] = field(default_factory=set)  # `NAME: !reset` in an override
 
     def env(self, name: str) -> EnvEntry | None:
         for entry in self.environment:
@@ -137,6 +140,9 @@ class ComposeFile:
     secrets: dict[str, TopSecret] = field(default_factory=dict)
     problems: list[tuple[Node, str]] = field(default_factory=list)
     environment: Mapping[str, str] = field(default_factory=dict)  # for interpolation
+    base: str | None = None  # the project folder relative paths resolve from (default: own)
+    reset_services: set[str] = field(default_factory=set)  # `name: !reset` under services
+    reset_secrets: set[str] = field(default_factory=set)  # `name: !reset` under secrets
 
     def interpolate(self, text: str) -> str | None:
         """``text`` as Compose interpolates it here; None when that is not certain."""
@@ -144,8 +150,9 @@ class ComposeFile:
 
     @property
     def directory(self) -> str:
-        parent = posixpath.dirname(self.path)
-        return parent
+        """Where relative paths resolve from: the project folder, which is the folder of the
+        first file of a `COMPOSE_FILE` list, else the file's own folder."""
+        return self.base if self.base is not None else posixpath.dirname(self.path)
 
     def secret_source(self, secret: TopSecret) -> tuple[Node, str | None] | None:
         """A secret's `file:` node and its repository-relative path after interpolation (None
@@ -189,23 +196,27 @@ class ShapeProblem:
     column: int = 1
 
 
-def parse(path: str, document: Document,
-          environment: Mapping[str, str] | None = None) -> ComposeFile | ShapeProblem:
+def parse(path: str, document: Document, environment: Mapping[str, str] | None = None,
+          base: str | None = None) -> ComposeFile | ShapeProblem:
     """The compose model of one file, or why the file is not a compose file Compose accepts.
 
-    ``environment`` is what Compose interpolates from (the shell over the project `.env`).
+    ``environment`` is what Compose interpolates from (the shell over the project `.env`);
+    ``base`` the project folder when it is not the file's own.
     """
     root = document.root
     if root is None:
         return ShapeProblem("file is empty", 1)
     if not root.is_map:
         return ShapeProblem("top level is not a mapping", root.line, root.column)
-    model = ComposeFile(path, document, root, environment=environment or {})
+    model = ComposeFile(path, document, root, environment=environment or {}, base=base)
     services = root.get("services")
     if services is not None and not services.is_null and services.tag != "!reset":
         if not services.is_map:
             return ShapeProblem("'services' is not a mapping", services.line, services.column)
         for key, node in services.entries():
+            if node.tag == RESET:
+                model.reset_services.add(key.value)
+                continue
             if not node.is_map:
                 model.problems.append((node, f"service '{key.value}' is not a mapping"))
                 continue
@@ -217,6 +228,9 @@ def parse(path: str, document: Document,
             return ShapeProblem("top-level 'secrets' is not a mapping", secrets.line,
                                 secrets.column)
         for key, node in secrets.entries():
+            if node.tag == RESET:
+                model.reset_secrets.add(key.value)
+                continue
             model.secrets[key.value] = TopSecret(key.value, key, node)
     return model
 
@@ -242,30 +256,40 @@ def _field_types(name: str, node: Node) -> list[tuple[Node, str]]:
     return problems
 
 
+def _kept(node: Node, key: str) -> Node | None:
+    """A service field, unless an override file `!reset`s it (then it holds nothing)."""
+    value = node.get(key)
+    return None if value is None or value.tag == RESET else value
+
+
 def _service(model: ComposeFile, key: Node, node: Node) -> Service:
     service = Service(key.value, key, node)
-    image = node.get("image")
+    image = _kept(node, "image")
     written = image.text() if image is not None else None
     service.image = (model.interpolate(written) or written) if written else written
-    environment = node.get("environment")
+    environment = _kept(node, "environment")
     if environment is not None:
-        service.environment = environment_entries(environment)
+        if environment.is_map:
+            service.reset_environment = {k.value for k, v in environment.entries()
+                                         if v.tag == RESET}
+        service.environment = [e for e in environment_entries(environment)
+                               if e.name not in service.reset_environment]
         for entry in service.environment:
             if entry.value is not None:
                 entry.resolved = model.interpolate(entry.value)
-    env_file = node.get("env_file")
+    env_file = _kept(node, "env_file")
     if env_file is not None:
         service.env_files = _env_files(model, env_file)
-    grants = node.get("secrets")
+    grants = _kept(node, "secrets")
     if grants is not None and grants.is_seq:
         service.secrets = [g for g in (_grant(model, item) for item in grants.items) if g]
-    build = node.get("build")
+    build = _kept(node, "build")
     if build is not None and build.is_map:
         build_grants = build.get("secrets")
         if build_grants is not None and build_grants.is_seq:
             service.build_secrets = [g for g in (_grant(model, item, build=True)
                                                  for item in build_grants.items) if g]
-    volumes = node.get("volumes")
+    volumes = _kept(node, "volumes")
     if volumes is not None and volumes.is_seq:
         for item in volumes.items:
             target = _volume_target(item)

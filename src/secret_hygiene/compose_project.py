@@ -32,7 +32,7 @@ from .yamlsafe import Node
 MAIN_NAMES = ("compose.yaml", "compose.yml", "docker-compose.yml", "docker-compose.yaml")
 OVERRIDE_NAMES = ("compose.override.yml", "compose.override.yaml",
                   "docker-compose.override.yml", "docker-compose.override.yaml")
-MAX_DEPTH = 16  # include/extends chains
+MAX_DEPTH = 64  # include/extends chains longer than this are reported, not followed
 
 
 @dataclass
@@ -120,6 +120,10 @@ class MergedProject:
     layers: dict[str, list[tuple[str, Service]]] = field(default_factory=dict)
     # service -> (its base as "service (file)", the `extends:` node)
     extended: dict[str, tuple[str, Node]] = field(default_factory=dict)
+    included: set[str] = field(default_factory=set)  # files already copied in
+    # include/extends paths that depend on a variable not set here: the model may lack what
+    # they bring, so rules that need the whole model stay quiet
+    unresolved: list[str] = field(default_factory=list)
 
     @property
     def path(self) -> str:
@@ -136,9 +140,17 @@ def merge(project: Project, load: Loader) -> MergedProject:
         model = load(path)
         if not isinstance(model, ComposeFile):
             continue
+        if _top_tag(model, "secrets"):  # `secrets: !reset` / `!override`: earlier ones go
+            merged.secrets.clear()
+        if _top_tag(model, "services"):
+            merged.services.clear()
+        for name in model.reset_secrets:
+            merged.secrets.pop(name, None)
+        for name in model.reset_services:
+            merged.services.pop(name, None)
         _include(merged, model, load, depth=0, seen={path})
         for name, secret in model.secrets.items():
-            _merge_secret(merged, name, secret, reset=_top_tag(model, "secrets"))
+            _merge_secret(merged, name, secret)
         for name, service in model.services.items():
             expanded = _extends(merged, model, service, load, depth=0, seen=set())
             merged.layers.setdefault(name, []).append((path, expanded))
@@ -154,12 +166,12 @@ def _top_tag(model: ComposeFile, key: str) -> str | None:
     return node.tag if node is not None and node.tag in ("!reset", "!override") else None
 
 
-def _merge_secret(merged: MergedProject, name: str, secret: TopSecret,
-                  reset: str | None = None) -> None:
+def _merge_secret(merged: MergedProject, name: str, secret: TopSecret) -> None:
     existing = merged.secrets.get(name)
-    if isinstance(existing, MergedSecret) and reset is None:
+    replace = secret.node.tag == "!override"
+    if isinstance(existing, MergedSecret) and not replace:
         existing.nodes.append(secret.node)
-    elif isinstance(existing, TopSecret) and reset is None:
+    elif isinstance(existing, TopSecret) and not replace:
         merged.secrets[name] = MergedSecret(name, existing.key, [existing.node, secret.node])
     else:
         merged.secrets[name] = MergedSecret(name, secret.key, [secret.node])
@@ -181,12 +193,29 @@ def _include(merged: MergedProject, model: ComposeFile, load: Loader, depth: int
             if value is not None:
                 paths = value.items if value.is_seq else [value]
         for path_node in paths:
-            target = model.resolve(path_node.value)
-            if target in seen or depth >= MAX_DEPTH:
-                merged.problems.append((path_node, f"include of {path_node.value} loops back "
+            written = path_node.text() if path_node.is_scalar else None
+            interpolated = model.interpolate(written) if written else None
+            if written and interpolated is None:
+                merged.unresolved.append(written)
+                continue
+            if not interpolated:
+                merged.problems.append((path_node, "include entry names no file",
+                                        "write the path of a compose file"))
+                continue
+            target = model.resolve(interpolated)
+            if target in seen:
+                merged.problems.append((path_node, f"include of {written} loops back "
                                                    "to a file already included",
                                         "remove the include that leads back"))
                 continue
+            if depth >= MAX_DEPTH:
+                merged.problems.append((path_node, f"include chain deeper than {MAX_DEPTH} "
+                                                   "files: not followed further",
+                                        "flatten the includes"))
+                continue
+            if target in merged.included:
+                continue  # reached again by another path: its resources are already in
+            merged.included.add(target)
             included = load(target)
             if not isinstance(included, ComposeFile):
                 why = included if isinstance(included, str) else "it does not exist"
@@ -211,21 +240,28 @@ def _extends(merged: MergedProject, model: ComposeFile, service: Service, load: 
     node = service.node.get("extends")
     if node is None:
         return service
-    if node.is_scalar:
-        base_name, base_file = node.value, None
-    elif node.is_map and node.get("service") is not None:
-        base_name = node.get("service").value  # type: ignore[union-attr]
-        file_node = node.get("file")
-        base_file = file_node.value if file_node is not None else None
-    else:
+    service_node = node if node.is_scalar else node.get("service") if node.is_map else None
+    if service_node is None or not service_node.is_scalar or not service_node.text():
         merged.problems.append((node, f"service '{service.name}': extends needs a service",
                                 "write extends: {service: NAME} or extends: NAME"))
         return service
+    base_name = service_node.value
+    file_node = node.get("file") if node.is_map else None
+    written = file_node.text() if file_node is not None and file_node.is_scalar else None
+    base_file = model.interpolate(written) if written else None
+    if written and base_file is None:
+        merged.unresolved.append(written)
+        return service
     target = model.resolve(base_file) if base_file else model.path
     key = (target, base_name)
-    if key in seen or depth >= MAX_DEPTH:
+    if key in seen:
         merged.problems.append((node, f"service '{service.name}' extends itself through "
                                       f"{base_name}", "break the extends cycle"))
+        return service
+    if depth >= MAX_DEPTH:
+        merged.problems.append((node, f"service '{service.name}': extends chain deeper than "
+                                      f"{MAX_DEPTH} services: not followed further",
+                                "flatten the extends chain"))
         return service
     source = load(target) if base_file else model
     if base_file and not isinstance(source, ComposeFile):
@@ -256,8 +292,10 @@ def merge_services(base: Service, top: Service) -> Service:
     """`top` merged onto `base` by Compose's rules for the fields secrets depend on."""
     result = Service(base.name, base.key, top.node)
     result.image = top.image if top.node.get("image") is not None else base.image
-    result.environment = _by_key(base.environment, top.environment,
-                                 _tag(top, "environment"), lambda e: e.name)
+    result.environment = [e for e in _by_key(base.environment, top.environment,
+                                             _tag(top, "environment"), lambda e: e.name)
+                          if e.name not in top.reset_environment]
+    result.reset_environment = set(top.reset_environment)
     result.env_files = _appended(base.env_files, top.env_files, _tag(top, "env_file"))
     result.secrets = _by_key(base.secrets, top.secrets, _tag(top, "secrets"),
                              lambda g: g.target)

@@ -20,8 +20,9 @@ from .compose_project import find_projects, merge
 from .contentscan import ContentScanner
 from .context import Project
 from .errors import CommandError
-from .findings import Finding, Report, Skipped
+from .findings import REDACTION, Finding, Report, Skipped
 from .fsread import read_head
+from .manifest import Manifest
 from .rules import docs, files
 from .rules.catalogue import get
 from .rules.compose import (
@@ -34,6 +35,7 @@ from .rules.compose import (
 from .rules.content import check_yaml_problem
 from .sources import SourceFile, excluded, read_bytes, read_source, walk_directory
 from .suppress import silenced
+from .text.names import is_secret_like
 
 CONTENT_RULES = frozenset({"SH101", "SH102", "SH103"})
 
@@ -50,9 +52,10 @@ class CheckOptions:
 class _Files:
     """Reads each repository file at most once per run."""
 
-    def __init__(self, root: Path, environ: Mapping[str, str]) -> None:
+    def __init__(self, root: Path, environ: Mapping[str, str], manifest: Manifest) -> None:
         self.root = root
         self.environ = environ
+        self.manifest = manifest
         self.sources: dict[str, SourceFile | Skipped] = {}
         self.documents: dict[str, list[yamlsafe.Document] | yamlsafe.YAMLProblem] = {}
         self.dotenvs: dict[str, dict[str, str]] = {}
@@ -67,17 +70,55 @@ class _Files:
             text = self.text(path) if not disabled and (self.root / path).is_file() else None
             for _line, name, value in env_assignments(text or ""):
                 values[name] = value
+                if self.sensitive(name):
+                    REDACTION.remember(value)
             self.dotenvs[directory] = values
         return self.dotenvs[directory]
 
+    def sensitive(self, name: str) -> bool:
+        spec = self.manifest.lookup(name)
+        return spec.sensitive if spec is not None else is_secret_like(name)
+
     def environment(self, directory: str) -> dict[str, str]:
-        """What Compose interpolates from in a project folder: the shell over its `.env`."""
-        return {**self.dotenv(directory), **self.environ}
+        """What Compose interpolates from in a project folder: the shell over its `.env`.
+
+        Secret variables are left out: a path or name computed from a secret would put the
+        secret into a message, so anything that depends on one is treated as unknown.
+        """
+        merged = {**self.dotenv(directory), **self.environ}
+        return {name: value for name, value in merged.items() if not self.sensitive(name)}
 
     def source(self, path: str) -> SourceFile | Skipped:
         if path not in self.sources:
             self.sources[path] = read_source(self.root, path)
         return self.sources[path]
+
+    def compose_source(self, path: str) -> SourceFile | Skipped:
+        """A compose file's text, through a symlink that stays inside the repository (Compose
+        follows it; the content scan reads the target in place)."""
+        source = self.source(path)
+        if isinstance(source, Skipped) and source.reason.startswith("symlink (its target"):
+            target = (self.root / path).resolve().relative_to(self.root.resolve())
+            followed = read_source(self.root, target.as_posix())
+            if isinstance(followed, SourceFile):
+                return SourceFile.from_text(path, followed.text)
+            return followed
+        return source
+
+    def project_base(self, path: str) -> str | None:
+        """The project folder of a later `COMPOSE_FILE` entry: relative paths in every file of
+        the list resolve from the first file's folder."""
+        listed = [compose_model.normalise_path(p) for p in
+                  compose_model.compose_file_env(self.environ, self.dotenv(""))]
+        if path in listed[1:] and posixpath.dirname(listed[0]) != posixpath.dirname(path):
+            return posixpath.dirname(listed[0])
+        return None
+
+    def compose_model(self, path: str, document: yamlsafe.Document
+                      ) -> compose_model.ComposeFile | compose_model.ShapeProblem:
+        base = self.project_base(path)
+        environment = self.environment(base if base is not None else posixpath.dirname(path))
+        return compose_model.parse(path, document, environment, base)
 
     def text(self, path: str) -> str | None:
         source = self.source(path)
@@ -104,7 +145,7 @@ def run_check(project: Project, options: CheckOptions) -> Report:
     report = Report("check")
     selected = options.selected
     root = project.root
-    reader = _Files(root, options.environ)
+    reader = _Files(root, options.environ, project.manifest)
     listed = _listing(project, report)
     targets = listed if options.paths is None else _targets(project, options.paths, listed)
     compose_paths = compose_model.discover(listed, project.manifest, options.environ,
@@ -210,16 +251,17 @@ def _compose_checks(reader: _Files, models: list[compose_model.ComposeFile],
             return extra[path]
         if not compose_model.inside_repository(path):
             return "it is outside the repository"
-        source = reader.source(path)
+        source = reader.compose_source(path)
         if isinstance(source, Skipped):
             return source.reason if not source.reason.startswith("deleted") else None
         documents = reader.yaml(source)
         if isinstance(documents, yamlsafe.YAMLProblem):
             return f"not usable YAML at line {documents.line}: {documents.message}"
+        if not documents:
+            return "it is empty"
         if len(documents) != 1:
             return "a compose file holds one YAML document"
-        model = compose_model.parse(path, documents[0],
-                                      reader.environment(posixpath.dirname(path)))
+        model = reader.compose_model(path, documents[0])
         if isinstance(model, compose_model.ShapeProblem):
             return model.message
         extra[path] = model
@@ -237,6 +279,7 @@ def _compose_checks(reader: _Files, models: list[compose_model.ComposeFile],
         if key not in seen:
             seen.add(key)
             report.findings.append(finding)
+    report.notes.extend(dict.fromkeys(context.notes))
     deliveries = {tuple(sorted(d.items())): d for d in context.deliveries}
     if deliveries:
         report.sections["deliveries"] = list(deliveries.values())
@@ -297,12 +340,7 @@ def _composes(reader: _Files, paths: list[str], selected: set[str],
               report: Report) -> list[compose_model.ComposeFile]:
     models = []
     for path in paths:
-        source = reader.source(path)
-        if isinstance(source, Skipped) and source.reason.startswith("symlink (its target"):
-            target = (reader.root / path).resolve().relative_to(reader.root.resolve())
-            source = read_source(reader.root, target.as_posix())
-            if isinstance(source, SourceFile):
-                source = SourceFile.from_text(path, source.text)
+        source = reader.compose_source(path)
         if isinstance(source, Skipped):
             if source.reason == "binary" and "SH310" in selected:
                 report.findings.append(Finding(
@@ -325,8 +363,7 @@ def _composes(reader: _Files, paths: list[str], selected: set[str],
             problem = compose_model.ShapeProblem("a compose file holds one YAML document",
                                                  second.line if second else 1)
         elif documents:
-            model = compose_model.parse(path, documents[0],
-                                      reader.environment(posixpath.dirname(path)))
+            model = reader.compose_model(path, documents[0])
             if isinstance(model, compose_model.ShapeProblem):
                 problem = model
             else:

@@ -69,6 +69,7 @@ class ComposeContext:
     environment_shell: Mapping[str, str] = field(default_factory=dict)
     dotenv_for: Callable[[str], dict[str, str]] = lambda directory: {}  # a project's .env
     deliveries: list[dict[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def environment(self, directory: str) -> dict[str, str]:
         """A project's environment as Compose builds it: the shell wins over its .env."""
@@ -138,25 +139,32 @@ def check_project(merged: MergedProject, context: ComposeContext) -> list[Findin
     emit = _Emitter(merged, context)  # type: ignore[arg-type]
     for node, problem, fix in merged.problems:
         emit("SH310", node, problem, fix, subject=f"project:{problem}")
+    complete = not merged.unresolved  # else an unread include may hold what seems missing
+    if not complete:
+        context.notes.append(
+            f"{merged.project.label}: {', '.join(sorted(set(merged.unresolved)))} depends on a "
+            "variable not set here, so SH301, SH302 and SH306 were not judged for this project")
     granted: set[str] = set()
     for service in merged.services.values():
         granted.update(g.source for g in service.secrets)
         granted.update(g.source for g in service.build_secrets)
-        _undeclared(emit, merged, service)
+        if complete:
+            _undeclared(emit, merged, service)
         _file_variables(emit, service, merged)
         _image_conventions(emit, service)
         _dropped(emit, merged, service, context.manifest)
         _ignored_ownership(emit, merged, service)
     manifest = context.manifest
     for name, secret in merged.secrets.items():
-        if name not in granted:
+        if name not in granted and complete:
             spec = manifest.by_docker_secret(name)
             severity = Severity.WARNING if spec else Severity.INFO
             needed = f" (the manifest's {spec.name})" if spec else ""
             emit("SH302", secret.key, f"secret {name}{needed} is declared but granted to no "
                  "service", "add it to the secrets: list of the services that need it, or "
                  "remove the declaration", subject=name, severity=severity)
-    _coverage(emit, merged, context)
+    if complete:
+        _coverage(emit, merged, context)
     return emit.findings
 
 
@@ -189,8 +197,8 @@ def _declared(emit: _Emitter, compose: ComposeFile, context: ComposeContext) -> 
     for name, secret in compose.secrets.items():
         external = secret.field("external")
         _secret_source(emit, compose, secret, context)
-        if external is not None and (external.is_map or
-                                     external.value.lower() not in ("false", "")):
+        if external is not None and not external.is_null and (
+                external.is_map or external.value.lower() not in ("false", "")):
             external = secret.node.key_node("external") or external
             others = [k.value for k, _ in secret.node.entries()
                       if k.value not in ("external", "name") and not k.value.startswith("x-")]
@@ -569,7 +577,9 @@ def _image_conventions(emit: _Emitter, service: Service) -> None:
                  line=plain.line, column=plain.column)
 
 
-MODE = re.compile(r"^(?P<octal>0o?)?(?P<digits>\d+)$", re.IGNORECASE)
+# Go's strconv.ParseInt(text, 0, 64), which go-yaml applies to unquoted integers.
+GO_INTEGER = re.compile(r"^(?:0[xX](?P<hex>[0-9a-fA-F]+)|0[bB](?P<bin>[01]+)|0[oO]?(?P<oct>[0-7]+)"
+                        r"|(?P<dec>[1-9][0-9]*|0))$")
 
 
 def _modes_and_targets(emit: _Emitter, service: Service) -> None:
@@ -584,8 +594,13 @@ def _modes_and_targets(emit: _Emitter, service: Service) -> None:
         mode = grant.mode
         if mode is None or not mode.is_scalar:
             continue
+        if "$" in mode.value:
+            continue  # interpolated: known only at deploy time
         parsed = _mode_value(mode)
         if parsed is None:
+            emit("SH318", mode, f"mode {mode.value!r} is not a file mode Compose accepts",
+                 "write an octal mode such as 0400 or 0440",
+                 subject=f"{service.name}:{grant.source}:mode:invalid")
             continue
         value, decimal_looking = parsed
         if decimal_looking:
@@ -603,20 +618,18 @@ def _modes_and_targets(emit: _Emitter, service: Service) -> None:
 def _mode_value(node: Node) -> tuple[int, bool] | None:
     """Compose's reading of a mode: strings are octal, unquoted ints follow Go's base-0 rule."""
     text = node.value.strip()
-    match = MODE.match(text)
+    if node.style in ('"', "'"):
+        return (int(text, 8), False) if re.fullmatch(r"[0-7]+", text) else None
+    match = GO_INTEGER.match(text.replace("_", ""))
     if not match:
         return None
-    if node.style in ('"', "'"):
-        try:
-            return int(match.group("digits"), 8), False
-        except ValueError:
-            return None
-    if match.group("octal"):
-        try:
-            return int(match.group("digits"), 8), False
-        except ValueError:
-            return None
-    value = int(text)
+    if match.group("hex"):
+        return int(match.group("hex"), 16), False
+    if match.group("bin"):
+        return int(match.group("bin"), 2), False
+    if match.group("oct"):
+        return int(match.group("oct"), 8), False
+    value = int(match.group("dec"))
     return value, value >= 8
 
 
@@ -626,6 +639,11 @@ def _env_files(emit: _Emitter, service: Service, context: ComposeContext) -> Non
     for env_file in service.env_files:
         resolved = env_file.resolved
         if resolved is None or not inside_repository(resolved):
+            continue
+        if (context.root / resolved).is_dir():
+            emit("SH312", env_file.node, f"env_file {env_file.path} of service {service.name} is "
+                 "a directory: Compose stops", "point env_file at a file",
+                 subject=f"{service.name}:env_file:{resolved}:dir")
             continue
         if not (context.root / resolved).exists():
             if env_file.required:
@@ -815,7 +833,7 @@ def _ignored_ownership(emit: _Emitter, merged: MergedProject, service: Service) 
             value = grant.node.get(key)
             parsed = _mode_value(value) if key == "mode" and value is not None and \
                 value.is_scalar else None
-            if parsed is not None and (parsed[1] or parsed[0] & 0o222):
+            if key == "mode" and (parsed is None or parsed[1] or parsed[0] & 0o222):
                 continue  # the mode's own warning says enough
             emit("SH318", node, f"{key} on secret {grant.source} is ignored by docker compose: "
                  "a file: secret is bind-mounted with the host file's owner and mode "

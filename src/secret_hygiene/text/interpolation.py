@@ -18,6 +18,7 @@ UPPER_NAME = re.compile(r"[_A-Z][_A-Z0-9]*$")
 OPERATORS = (":-", ":?", ":+", ":=", "-", "?", "+", "=")
 DEFAULT_OPERATORS = frozenset({":-", "-", ":=", "="})
 REQUIRED_OPERATORS = frozenset({":?", "?"})
+MAX_NESTING = 64  # deeper `${A:-${B:-...}}` is read as invalid, not recursed into
 
 
 Part = Union["Literal", "Reference", "Invalid"]
@@ -63,11 +64,11 @@ class Invalid:
 
 
 def parse(text: str) -> list[Part]:
-    parts, _ = _parse(text, 0, closing=False)
+    parts, _ = _parse(text, 0, closing=False, depth=0)
     return parts
 
 
-def _parse(text: str, pos: int, closing: bool) -> tuple[list[Part], int]:
+def _parse(text: str, pos: int, closing: bool, depth: int) -> tuple[list[Part], int]:
     parts: list[Part] = []
     buffer: list[str] = []
     buffer_start = pos
@@ -98,7 +99,7 @@ def _parse(text: str, pos: int, closing: bool) -> tuple[list[Part], int]:
             continue
         if nxt == "{":
             flush(pos)
-            part, pos = _braced(text, pos)
+            part, pos = _braced(text, pos, depth)
             parts.append(part)
             continue
         match = NAME.match(text, pos + 1)
@@ -115,7 +116,9 @@ def _parse(text: str, pos: int, closing: bool) -> tuple[list[Part], int]:
     return parts, pos
 
 
-def _braced(text: str, start: int) -> tuple[Part, int]:
+def _braced(text: str, start: int, depth: int) -> tuple[Part, int]:
+    if depth >= MAX_NESTING:
+        return Invalid(start, len(text), text[start:]), len(text)
     match = NAME.match(text, start + 2)
     if not match:
         end = text.find("}", start)
@@ -130,7 +133,8 @@ def _braced(text: str, start: int) -> tuple[Part, int]:
         if text.startswith(operator, pos):
             reference.operator = operator
             reference.operand_start = pos + len(operator)
-            operand, end = _parse(text, reference.operand_start, closing=True)
+            operand, end = _parse(text, reference.operand_start, closing=True,
+                                  depth=depth + 1)
             reference.operand = operand
             reference.operand_end = end
             if end >= len(text) or text[end] != "}":
@@ -228,7 +232,8 @@ def _substitute(parts: list[Part], environment: Mapping[str, str],
         if isinstance(part, Literal):
             out.append(part.text)
         elif isinstance(part, Invalid):
-            result.error = result.error or f"invalid interpolation {part.text!r}"
+            shown = part.text if len(part.text) <= 40 else part.text[:40] + "…"
+            result.error = result.error or f"invalid interpolation {shown!r}"
         elif part.operator is not None and part.operator not in COMPOSE_OPERATORS:
             result.error = result.error or (f"invalid interpolation ${{{part.name}"
                                             f"{part.operator}...}}: Compose has no "
