@@ -315,3 +315,89 @@ secrets:
     assert "service app mounts secret_key at /run/secrets/secret_key" in finding["message"]
     deliveries = {(d["service"], d["secret"]) for d in result.report["deliveries"]}
     assert ("app", "SECRET_KEY") in deliveries
+
+
+def test_deep_interpolation_nesting_is_bounded_everywhere(repo: Repo, run: Runner) -> None:
+    """5,000 nested `${A:-` in a compose value and in code: read as invalid, never recursed
+    into until the stack runs out; the scan finishes and reports normally."""
+    nested = "${A:-" * 5000 + "x" + "}" * 5000
+    repo.manifest()
+    repo.write(".gitignore", ".env\nsecrets/\n")
+    repo.write("app.py", f'GREETING = "{nested}"\n')
+    repo.write("docker-compose.yml", "services:\n  app:\n    image: example/app:1\n"
+                                     f"    environment:\n      GREETING: \"{nested}\"\n")
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json")
+    assert result.code in (0, 1), result.stderr
+    assert result.report["complete"] is True
+    assert substitute(nested, {}).error is not None
+
+
+def test_includes_reached_by_many_paths_are_read_once(repo: Repo, run: Runner) -> None:
+    """40 levels of two files each including both files of the next level: 2**40 include paths,
+    which only finishes if each file is taken in once."""
+    levels, width = 40, 2
+    repo.manifest()
+    repo.write(".gitignore", ".env\nsecrets/\n")
+    first = ", ".join(f"l1_{j}.yml" for j in range(width))
+    repo.write("docker-compose.yml", f"include: [{first}]\nservices:\n  app:\n"
+                                     "    image: example/app:1\n    secrets: [secret_key]\n")
+    for level in range(1, levels + 1):
+        for j in range(width):
+            below = ", ".join(f"l{level + 1}_{k}.yml" for k in range(width))
+            include = f"include: [{below}]\n" if level < levels else \
+                "secrets:\n  secret_key: {file: ./secrets/secret_key.txt}\n"
+            repo.write(f"l{level}_{j}.yml", include + f"services:\n  s{level}_{j}:\n"
+                                                      "    image: example/app:1\n")
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json", "--select", "SH301,SH310")
+    assert result.code == 0, result.stdout
+    assert result.findings == []
+
+
+def test_long_include_and_extends_chains_are_not_loops(repo: Repo, run: Runner) -> None:
+    repo.manifest()
+    repo.write(".gitignore", ".env\nsecrets/\n")
+    repo.write("docker-compose.yml", "include: [c1.yml]\nservices:\n  s0:\n"
+                                     "    image: example/app:1\n" +
+                                     "".join(f"  s{i}:\n    extends: s{i - 1}\n"
+                                             for i in range(1, 30)))
+    for i in range(1, 30):
+        repo.write(f"c{i}.yml", (f"include: [c{i + 1}.yml]\n" if i < 29 else "") +
+                   f"services:\n  c{i}:\n    image: example/app:1\n")
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json", "--select", "SH310")
+    assert result.findings == []
+    repo.write("c29.yml", "include: [c1.yml]\nservices:\n  c29:\n    image: example/app:1\n")
+    repo.commit()
+    looped = run(repo.path, "check", "--format", "json", "--select", "SH310")
+    assert [(f["path"], f["line"]) for f in looped.findings] == [("c29.yml", 1)]
+    assert "loops back" in looped.findings[0]["message"]
+
+
+@pytest.mark.parametrize("output", ["text", "json", "sarif", "github", "gitlab", "junit"])
+def test_values_of_secret_variables_never_reach_a_report(repo: Repo, run: Runner,
+                                                          output: str) -> None:
+    """A secret variable used in an interpolated path, target or env_file name: the path is
+    not computed from it, and its value is scrubbed from every format."""
+    secret = token()
+    repo.manifest()
+    repo.write(".gitignore", ".env\nsecrets/\n")
+    repo.write(".env", f"DB_PASSWORD={secret}\nAPI_TOKEN={secret}\n")
+    repo.write("docker-compose.yml", """\
+services:
+  app:
+    image: postgres:16
+    secrets: [{source: db, target: "${DB_PASSWORD}"}]
+    environment:
+      POSTGRES_PASSWORD_FILE: "/run/secrets/${DB_PASSWORD}x"
+      SECRET_KEY_FILE: /run/secrets/${API_TOKEN}
+    env_file: ["${DB_PASSWORD}.env"]
+secrets:
+  db: {file: "./${API_TOKEN}.txt"}
+""")
+    repo.commit()
+    result = run(repo.path, "check", "-v", "--format", output)
+    assert result.code in (0, 1), result.stderr
+    assert secret not in result.stdout + result.stderr
+    assert secret[:8] not in result.stdout + result.stderr

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pytest
 
@@ -46,6 +46,7 @@ class Case:
     gitignore: str = GITIGNORE
     select: str = "SH3"
     notes: tuple[str, ...] = ()
+    links: Mapping[str, str] = field(default_factory=dict)  # path -> relative symlink target
 
 
 def build(repo: Repo, case: Case) -> dict[str, str]:
@@ -65,6 +66,8 @@ def build(repo: Repo, case: Case) -> dict[str, str]:
         body = textwrap.dedent(text).replace("@TOKEN@", secret)
         repo.write(path, body)
         written[path] = body
+    for path, target in case.links.items():
+        (repo.path / path).symlink_to(target)
     repo.commit("fixture")
     return written
 
@@ -1504,6 +1507,142 @@ CASES += [
               app:
                 secrets: [db_password]
             """}),
+]
+
+# Found by trying to break the model (each once a false finding or a missed one).
+CASES += [
+    Case("SH301-override-resets-the-top-level-secrets", "SH301", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+                secrets:
+                  - db_password  # <- error
+                  - secret_key
+            secrets:
+              db_password: {file: ./secrets/db_password.txt}
+            """,
+        OVERRIDE: """
+            secrets: !override
+              secret_key: {file: ./secrets/secret_key.txt}
+            """}),
+    Case("SH309-override-resets-the-plain-variable", "SH309", {
+        COMPOSE: """
+            services:
+              db:
+                image: postgres:16
+                environment:
+                  POSTGRES_PASSWORD: ${DB_PASSWORD:?required}
+            """,
+        OVERRIDE: plus_secrets("""
+            services:
+              db:
+                secrets: [db_password]
+                environment:
+                  POSTGRES_PASSWORD: !reset null
+                  POSTGRES_PASSWORD_FILE: /run/secrets/db_password
+            """)}),
+    Case("SH310-reset-service-and-env-file-are-not-problems", "SH310", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+                env_file: [config/app.env]
+              debug:
+                image: example/app:1
+            """,
+        OVERRIDE: """
+            services:
+              debug: !reset null
+              app:
+                env_file: !reset []
+            """}),
+    Case("SH312-reset-env-file-is-not-read", "SH312", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+            """,
+        OVERRIDE: """
+            services:
+              app:
+                env_file: !reset [config/missing.env]
+            """}),
+    Case("SH312-env-file-that-is-a-directory", "SH312", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+                env_file: [config]  # <- error
+            """,
+        "config": None}),
+    Case("SH301-include-path-interpolated-from-the-project-env", "SH301", {
+        COMPOSE: """
+            include: ["${INFRA_DIR}/secrets.yml"]
+            services:
+              app:
+                image: example/app:1
+                secrets: [secret_key, db_password]
+            """,
+        "infra/secrets.yml": SECRETS_BLOCK,
+        ".env": "INFRA_DIR=infra\n"}),
+    Case("SH301-include-through-a-symlink", "SH301", {
+        COMPOSE: """
+            include: [secrets.yml]
+            services:
+              app:
+                image: example/app:1
+                secrets: [secret_key, db_password]
+            """,
+        "infra/secrets.yml": SECRETS_BLOCK}, links={"secrets.yml": "infra/secrets.yml"}),
+    Case("SH312-compose-file-list-paths-resolve-from-the-first-files-folder", "SH312", {
+        COMPOSE: """
+            services:
+              app:
+                image: example/app:1
+            """,
+        "deploy/prod.yml": """
+            services:
+              app:
+                secrets: [s, t]
+            secrets:
+              s: {file: ./config/s.txt}
+              t: {file: ./deploy/t.txt}  # <- error
+            """,
+        "config/s.txt": "-- present --\n",
+        ".env": "COMPOSE_FILE=docker-compose.yml:deploy/prod.yml\n"}),
+    Case("SH318-modes-compose-cannot-read", "SH318", {COMPOSE: """
+        services:
+          app:
+            image: example/app:1
+            secrets:
+              - source: a
+                mode: 0x1FF  # <- warning
+              - source: b
+                mode: abc  # <- warning
+              - source: c
+                mode: "0o440"  # <- warning
+              - source: d
+                mode: 0999  # <- warning
+              - source: e
+                mode: ${SECRET_MODE}
+        secrets:
+          a: {environment: A_KEY}
+          b: {environment: B_KEY}
+          c: {environment: C_KEY}
+          d: {environment: D_KEY}
+          e: {environment: E_KEY}
+        """}, notes=("0x1FF is 0o777 (Go base 0); strings are base 8 without a prefix",)),
+    Case("SH316-external-null-is-not-external", "SH316", {COMPOSE: """
+        services:
+          app:
+            image: example/app:1
+            secrets: [a]
+        secrets:
+          a:
+            external: null
+            file: ./secrets/a.txt
+        """}),
 ]
 
 # Each real-world mistake of ../shared/reference/compose.md (M1-M21): the case that shows the
