@@ -1633,6 +1633,24 @@ CASES += [
           d: {environment: D_KEY}
           e: {environment: E_KEY}
         """}, notes=("0x1FF is 0o777 (Go base 0); strings are base 8 without a prefix",)),
+    Case("SH310-interpolation-compose-cannot-read", "SH310", {COMPOSE: """
+        x-note: &note "costs ${"  # <- error
+        services:
+          app:
+            image: example/app:${TAG:=1}  # <- error
+            labels: [*note]
+            environment:
+              GREETING: ${NAME/a/b}  # <- error
+              NESTED: ${A:-${B:=x}}  # <- error
+        """}),
+    Case("SH310-interpolation-compose-reads", "SH310", {COMPOSE: """
+        services:
+          app:
+            image: example/app:${TAG:-1}
+            command: ["sh", "-c", "echo $$HOME costs $5 ${A:-${B:+x}} ${C?required}"]
+            environment:
+              GREETING: ${NAME:-hello}-$$
+        """}),
     Case("SH316-external-null-is-not-external", "SH316", {COMPOSE: """
         services:
           app:

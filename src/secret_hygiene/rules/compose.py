@@ -122,6 +122,7 @@ def check_file(compose: ComposeFile, context: ComposeContext) -> list[Finding]:
              line=duplicate.line, column=duplicate.column)
     for node, problem in compose.problems:
         emit("SH310", node, problem, "fix the compose file", subject=f"shape:{problem}")
+    _interpolation_syntax(emit, compose.root)
     for service in compose.services.values():
         _list_quotes(emit, service)
         _exposed_in_config(emit, service, context.manifest)
@@ -166,6 +167,27 @@ def check_project(merged: MergedProject, context: ComposeContext) -> list[Findin
     if complete:
         _coverage(emit, merged, context)
     return emit.findings
+
+
+def _interpolation_syntax(emit: _Emitter, root: Node) -> None:
+    """SH310: a value Compose cannot interpolate (`${` with no name, `${VAR:=x}`, `${VAR/a/b}`):
+    `docker compose` refuses the whole file. Each node is visited once, aliases included."""
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if node.is_scalar:
+            problem = interpolation.syntax_error(node.value)
+            if problem:
+                emit("SH310", node, f"{problem}: Compose refuses the file", "write $$ for a "
+                     "literal $, or fix the ${...} expression", subject=f"interpolation:{problem}")
+        elif node.is_seq:
+            stack.extend(node.items)
+        elif node.is_map:
+            stack.extend(value for _key, value in node.entries())
 
 
 def _undeclared(emit: _Emitter, merged: MergedProject, service: Service) -> None:

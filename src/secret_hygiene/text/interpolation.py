@@ -265,6 +265,26 @@ def _reference(part: Reference, environment: Mapping[str, str],
     return value or ""
 
 
+def syntax_error(text: str) -> str | None:
+    """Why Compose refuses to interpolate ``text`` whatever the environment, or None."""
+    return _syntax_error(parse(text)) if "$" in text else None
+
+
+def _syntax_error(parts: list[Part]) -> str | None:
+    for part in parts:
+        if isinstance(part, Invalid):
+            shown = part.text if len(part.text) <= 40 else part.text[:40] + "…"
+            return f"invalid interpolation {shown!r}"
+        if isinstance(part, Reference):
+            if part.operator is not None and part.operator not in COMPOSE_OPERATORS:
+                return (f"invalid interpolation ${{{part.name}{part.operator}...}}: Compose has "
+                        f"no {part.operator} operator")
+            nested = _syntax_error(part.operand)
+            if nested:
+                return nested
+    return None
+
+
 def resolve(text: str, environment: Mapping[str, str]) -> str | None:
     """The interpolated value when it is certain in ``environment``; None when it is not."""
     substitution = substitute(text, environment)
