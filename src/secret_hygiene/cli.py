@@ -16,6 +16,7 @@ import sys
 import tempfile
 import traceback
 from collections.abc import Sequence
+from datetime import datetime, timezone
 from pathlib import Path
 
 from . import __version__
@@ -99,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "manifest's environment variable, then its default)")
     validate.add_argument("--backend", choices=("env", "aws", "vault"),
                           help="secret backend (default: the manifest's selector variable)")
+    validate.add_argument("--as-of", metavar="DATE", type=_as_of,
+                          help="judge rotation ages as of this ISO date or time (default: now)")
     _common(validate)
 
     history = commands.add_parser("history", help="scan every commit's content once per blob")
@@ -278,8 +281,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if not project.manifest.present:
         raise CommandError("validate needs a manifest: no secret-manifest.yaml found at "
                            f"{project.root} (write one with `secret-hygiene init`)")
-    report = run_validate(project, args.env, os.environ, args.backend, selected_rules(args))
+    report = run_validate(project, args.env, os.environ, args.backend, selected_rules(args),
+                          as_of=args.as_of)
     return emit(report, args)
+
+
+def _as_of(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r} (e.g. "
+                                         "2027-01-31 or 2027-01-31T12:00:00Z)") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def cmd_history(args: argparse.Namespace) -> int:

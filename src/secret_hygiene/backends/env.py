@@ -37,5 +37,8 @@ class EnvBackend:
                       detail=f"{spec.name} and {file_variable} are unset and {path} does not "
                              "exist")
 
+    def resolve(self, reference: str, default_field: str) -> Lookup:
+        raise BackendError("the environment is not a store a reference can name")
+
 
 __all__ = ["BackendError", "EnvBackend"]

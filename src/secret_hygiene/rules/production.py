@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..backends import BackendError, Lookup
-from ..backends.stores import KNOWN, Backend, open_backend, resolve_reference
+from ..backends.stores import KNOWN, Stores
 from ..context import Project
 from ..errors import CommandError
 from ..findings import REDACTION, Finding, Report, Severity
@@ -71,7 +71,10 @@ def choose_backend(project: Project, environ: Mapping[str, str], override: str |
 
 
 def run_validate(project: Project, environment: str | None, environ: Mapping[str, str],
-                 backend_name: str | None, selected: set[str]) -> Report:
+                 backend_name: str | None, selected: set[str],
+                 as_of: datetime | None = None) -> Report:
+    """Each manifest secret read where the deployment reads it, then judged. ``as_of`` judges
+    rotation ages at another moment (planning ahead, reproducible CI)."""
     started = time.monotonic()
     manifest = project.manifest
     report = Report("validate")
@@ -79,7 +82,8 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
         manifest.environment.default
     production = env_name in manifest.environment.production
     name = choose_backend(project, environ, backend_name)
-    backend = open_backend(name, manifest, project.root, environ)
+    stores = Stores(manifest, project.root, environ)
+    now = as_of or datetime.now(timezone.utc)
     manifest_path = project.relative(manifest.path) or (str(manifest.path) if manifest.path
                                                         else None)
     statuses: list[dict[str, Any]] = []
@@ -105,7 +109,7 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
     for spec in manifest.secrets.values():
         required = spec.required(env_name)
         try:
-            lookup = _fetch(backend, spec, project, environ)
+            lookup = stores.fetch(name, spec)
         except BackendError as error:
             emit("SH405", spec, f"{spec.name}: {error}",
                  "check the backend's address and credentials")
@@ -130,7 +134,8 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
         status = "ok"
         if spec.sensitive and (production or required):
             status = _quality(emit, spec, lookup, manifest.policy.min_entropy) or status
-        if _rotation(emit, spec, lookup, manifest.policy.rotation_days) and status == "ok":
+        if _rotation(emit, spec, lookup, manifest.policy.rotation_days, now) and \
+                status == "ok":
             status = "due for rotation"
         statuses.append(_status(spec, status, lookup, required))
     report.sections["secrets"] = statuses
@@ -138,16 +143,6 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
     report.sections["backend"] = name
     report.seconds = time.monotonic() - started
     return report
-
-
-def _fetch(backend: Backend, spec: SecretSpec, project: Project,
-           environ: Mapping[str, str]) -> Lookup:
-    lookup = backend.fetch(spec)
-    if lookup.value is not None:
-        store = resolve_reference(lookup.value)
-        if store is not None:
-            return open_backend(store, project.manifest, project.root, environ).fetch(spec)
-    return lookup
 
 
 def _quality(emit: Any, spec: SecretSpec, lookup: Lookup, min_entropy: float) -> str | None:
@@ -165,11 +160,14 @@ def _quality(emit: Any, spec: SecretSpec, lookup: Lookup, min_entropy: float) ->
     return None
 
 
-def _rotation(emit: Any, spec: SecretSpec, lookup: Lookup, default_days: int) -> bool:
+def _rotation(emit: Any, spec: SecretSpec, lookup: Lookup, default_days: int,
+              now: datetime) -> bool:
     if lookup.changed is None:
         return False
     days = spec.rotation_days or default_days
-    age = (datetime.now(timezone.utc) - lookup.changed).days
+    changed = lookup.changed if lookup.changed.tzinfo else \
+        lookup.changed.replace(tzinfo=timezone.utc)
+    age = (now - changed).days
     if age <= days:
         return False
     emit("SH404", spec, f"{spec.name} last changed {age} days ago ({lookup.changed_how}); the "
