@@ -293,3 +293,16 @@ def test_sources_read_regular_files_only(tmp_path: Path) -> None:
 def test_empty_repository_history_and_check(tmp_path: Path, run: Runner) -> None:
     empty = init_repo(tmp_path / "empty")
     assert run(empty.path, "check").code == 0
+
+
+def test_settings_about_secrets_are_not_secrets(repo: Repo, run: Runner) -> None:
+    """The backend selector and GitLab's report key, as the CI examples write them, are not
+    leaks; a real value under a secret name on the next line still is."""
+    value = token(32)
+    repo.write(".gitlab-ci.yml", "validate:\n  variables:\n    SECRET_BACKEND: aws\n"
+                                 "    SECRET_TYPE: opaque\n"
+                                 "  artifacts:\n    reports: {secret_detection: gl-report.json}\n"
+                                 f"    API_SECRET: {value}\n")
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json", "--select", "SH102")
+    assert result.at("SH102") == [(".gitlab-ci.yml", 7)]

@@ -138,7 +138,7 @@ def test_unknown_backend_is_a_usage_error(project: Repo, run: Runner) -> None:
 
 
 @pytest.mark.parametrize("how", ["selector", "reference"])
-def test_stores_not_yet_available_are_incomplete_not_clean(project: Repo, run: Runner,
+def test_unconfigured_stores_are_incomplete_not_clean(project: Repo, run: Runner,
                                                           how: str) -> None:
     selector = {"SECRET_BACKEND": "vault"}  # pragma: allowlist secret
     reference = {"SECRET_KEY": "vault:secret/data/yosai#SECRET_KEY", "DB_PASSWORD": token(40)}

@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import PurePosixPath
 from typing import Any
 
-from ..text.names import is_file_variable, is_secret_like, tokens
+from ..text.names import NOT_A_VALUE, is_file_variable, is_secret_like, tokens
 from ..text.placeholders import is_placeholder
 from ..yamlsafe import Document
 
@@ -282,9 +282,7 @@ def _not_a_leak(ds: _DetectSecrets, leak: Leak, lines: list[str], interpolates: 
         if key in REFERENCE_KEYS or (key in REVISION_KEYS and COMMIT_ID.fullmatch(value)):
             return True  # `secrets: db_password`, `rev: <commit id>`
         parts = tokens(name)
-        if parts and not is_secret_like(name) and any(
-                p in ("file", "path", "dir", "host", "name", "user", "username", "id", "port")
-                for p in parts[-1:]):
+        if parts and not is_secret_like(name) and parts[-1] in NOT_A_VALUE:
             return True  # DB_PASSWORD_FILE=... names where a secret lives, not the secret
     return False
 

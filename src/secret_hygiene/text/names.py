@@ -12,9 +12,11 @@ SECRET_WORDS = frozenset({
 })
 SECRET_PAIRS = frozenset({("api", "key"), ("private", "key"), ("client", "secret"),
                           ("access", "key"), ("secret", "key")})
-# A name ending in one of these names where a secret lives or who uses it, not the secret.
+# A name ending in one of these names where a secret lives, who uses it, or how it is handled
+# (SECRET_BACKEND: vault, GitLab's `secret_detection:` report), not the secret.
 NOT_A_VALUE = frozenset({"file", "path", "host", "url", "uri", "name", "user", "username", "id",
-                         "dir", "port"})
+                         "dir", "port", "backend", "provider", "engine", "type", "mode",
+                         "detection"})
 # Shell variables that merely contain a secret word.
 SHELL_NAMES = frozenset({"pwd", "oldpwd"})
 
