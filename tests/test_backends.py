@@ -25,7 +25,8 @@ UNSET = ("SECRET_KEY", "SECRET_KEY_FILE", "DB_PASSWORD", "DB_PASSWORD_FILE", "AU
          "AUTH0_CLIENT_SECRET_FILE", "AUTH0_DOMAIN_FILE", "AUTH0_AUDIENCE_FILE", "YOSAI_ENV",
          "SECRET_BACKEND", "VAULT_ADDR", "VAULT_TOKEN", "VAULT_NAMESPACE", "AWS_PROFILE",
          "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_SESSION_TOKEN",
-         "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION")
+         "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_DEFAULT_REGION",
+         "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE")
 AWS_TEST_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
                         "AWS_REGION": "us-east-1"}
 
@@ -137,6 +138,7 @@ def test_vault_rotation_age_from_the_version_created_time(repo: Repo, run: Runne
     assert sorted(f["message"].split()[0] for f in stale) == ["DB_PASSWORD", "SECRET_KEY"]
     assert "created_time" in stale[0]["message"] and "90 days" in stale[0]["message"]
     assert statuses(result)["SECRET_KEY"][0] == "due for rotation"
+    assert result.report["as_of"].startswith(later)
 
 
 def test_per_secret_locations_and_kv_version_1(repo: Repo, run: Runner, openbao: Server,
@@ -163,7 +165,9 @@ def test_per_secret_locations_and_kv_version_1(repo: Repo, run: Runner, openbao:
     found = statuses(result)
     assert found["SECRET_KEY"] == ("ok", "vault", f"{mount}/app#key")
     assert found["DB_PASSWORD"] == ("ok", "vault", f"{mount}/db#password")
-    assert "SH404" not in result.rules()  # KV v1 keeps no version times
+    assert "SH404" not in result.rules()  # KV v1 keeps no version times, and says so:
+    assert "rotation age not judged for SECRET_KEY, DB_PASSWORD" in " ".join(
+        result.report["notes"])
 
 
 def test_references_in_the_environment_are_read_from_the_store(repo: Repo, run: Runner,
@@ -181,9 +185,10 @@ def test_references_in_the_environment_are_read_from_the_store(repo: Repo, run: 
            "DB_PASSWORD": f"aws-secrets:{vault_path}/db#password"}
     result = validate(run, project, **env)
     found = statuses(result)
-    assert found["SECRET_KEY"] == ("ok", "vault",
-                                   f"env SECRET_KEY -> secret/{vault_path}#SECRET_KEY")
-    assert found["DB_PASSWORD"] == ("ok", "aws", f"env DB_PASSWORD -> {vault_path}/db#password")
+    assert found["SECRET_KEY"] == (
+        "ok", "vault", f"secret/{vault_path}#SECRET_KEY, referenced by env SECRET_KEY")
+    assert found["DB_PASSWORD"] == (
+        "ok", "aws", f"{vault_path}/db#password, referenced by env DB_PASSWORD")
     assert not [f for f in result.findings if f["rule"] != "SH406"]
     never_shown(result, key, password)
     dangling = validate(run, project, **{**env, "DB_PASSWORD": f"aws-secrets:{vault_path}/gone"})
@@ -211,6 +216,7 @@ def test_refused_token_is_sh405_and_never_shown(repo: Repo, run: Runner, openbao
     assert result.report["complete"] is False
     assert rules_for(result, "SECRET_KEY") == ["SH405"]
     assert "permission denied" in result.findings[0]["message"]
+    assert "valid token" in result.findings[0]["hint"]
     never_shown(result, refused, openbao.token)
 
 
@@ -269,6 +275,7 @@ def test_missing_extra_names_the_install_command(repo: Repo, run: Runner,
     assert aws.report["errors"] == [
         "the aws backend needs boto3: pip install 'secret-hygiene[aws]'"]
     assert vault.code == aws.code == 2
+    assert "additional_dependencies: [hvac]" in vault.findings[0]["hint"]
 
 
 def test_location_forms() -> None:
@@ -329,3 +336,10 @@ def test_aws_unreachable_is_sh405_quickly(repo: Repo, run: Runner) -> None:
     assert result.report["errors"] == [
         f"AWS Secrets Manager at {closed} did not answer: cannot connect"]
     assert {status for status, _s, _w in statuses(result).values()} == {"unchecked"}
+    anonymous = validate(run, project, SECRET_BACKEND="aws",  # pragma: allowlist secret
+                         AWS_REGION="us-east-1", AWS_ENDPOINT_URL=closed,
+                         AWS_SHARED_CREDENTIALS_FILE=str(project.path / "none"),
+                         AWS_CONFIG_FILE=str(project.path / "none"),
+                         AWS_EC2_METADATA_DISABLED="true")  # no instance-role lookup
+    assert anonymous.report["errors"] == [
+        "cannot use AWS Secrets Manager: no AWS credentials found"]

@@ -12,7 +12,13 @@ from datetime import datetime
 
 
 class BackendError(Exception):
-    """The store could not be read. The message never includes a token or a value."""
+    """The store could not be read. The message never includes a token or a value; ``hint``
+    says what to do about this kind of failure."""
+
+    def __init__(self, message: str,
+                 hint: str = "check the store's address, credentials and permissions") -> None:
+        super().__init__(message)
+        self.hint = hint
 
 
 @dataclass

@@ -18,6 +18,10 @@ from . import BackendError, Lookup
 
 INSTALL = "pip install 'secret-hygiene[aws]'"
 STORE = "AWS Secrets Manager"
+SETUP_ERRORS = frozenset({"NoCredentialsError", "PartialCredentialsError", "NoRegionError",
+                          "ProfileNotFound"})
+SETUP_HINT = ("give the job AWS credentials and a region the standard way (AWS_ACCESS_KEY_ID/"
+              "AWS_SECRET_ACCESS_KEY or a profile or role, AWS_REGION or backends.aws.region)")
 DENIED = frozenset({"AccessDeniedException", "UnrecognizedClientException",
                     "InvalidSignatureException", "ExpiredTokenException",
                     "InvalidClientTokenId", "AccessDenied", "SignatureDoesNotMatch"})
@@ -37,7 +41,9 @@ class AwsBackend:
             import boto3
             from botocore.config import Config
         except ImportError:
-            raise BackendError(f"the aws backend needs boto3: {INSTALL}") from None
+            raise BackendError(f"the aws backend needs boto3: {INSTALL}",
+                               f"{INSTALL} (in a pre-commit hook: additional_dependencies: "
+                               "[boto3])") from None
         self.prefix = manifest.backends.aws_prefix
         region = (manifest.backends.aws_region or environ.get("AWS_REGION")
                   or environ.get("AWS_DEFAULT_REGION"))
@@ -54,7 +60,7 @@ class AwsBackend:
             self.client = session.client("secretsmanager", endpoint_url=self.endpoint,
                                          config=config)
         except Exception as error:  # botocore raises many kinds (no region, bad profile)
-            raise BackendError(f"cannot set up {STORE}: {_describe(error)}") from None
+            raise BackendError(f"cannot use {STORE}: {_describe(error)}", SETUP_HINT) from None
         self.down: str | None = None  # once the store does not answer, do not wait again
 
     def fetch(self, spec: SecretSpec) -> Lookup:
@@ -96,13 +102,18 @@ class AwsBackend:
     def _failure(self, error: Exception, secret_id: str) -> BackendError:
         code = _error_code(error)
         if code in DENIED:
-            return BackendError(f"{STORE} refused secret {secret_id}: {code} (check the "
-                                "credentials and their permissions)")
+            return BackendError(f"{STORE} refused secret {secret_id}: {code}",
+                                "check the credentials and that their policy allows "
+                                "secretsmanager:GetSecretValue and DescribeSecret")
         if code:
             return BackendError(f"{STORE} failed on secret {secret_id}: {code}")
+        if type(error).__name__ in SETUP_ERRORS:
+            self.down = f"cannot use {STORE}: {_describe(error)}"
+            return BackendError(self.down, SETUP_HINT)
         where = f" at {self.endpoint}" if self.endpoint else ""
         self.down = f"{STORE}{where} did not answer: {_describe(error)}"
-        return BackendError(self.down)
+        return BackendError(self.down, "check that the endpoint is reachable from here "
+                                       "(AWS_ENDPOINT_URL, the network, a proxy)")
 
 
 def _json_key(text: str, key: str) -> str | None:
@@ -130,7 +141,8 @@ def _describe(error: Exception) -> str:
     kind = type(error).__name__
     known = {"EndpointConnectionError": "cannot connect", "ConnectTimeoutError": "timed out "
              "connecting", "ReadTimeoutError": "timed out waiting for an answer",
-             "NoCredentialsError": "no AWS credentials found", "NoRegionError": "no AWS region "
+             "NoCredentialsError": "no AWS credentials found", "PartialCredentialsError":
+             "the AWS credentials are incomplete", "NoRegionError": "no AWS region "
              "set (AWS_REGION or backends.aws.region)", "ProfileNotFound": "the AWS profile "
              "does not exist", "ConnectionClosedError": "the connection was closed"}
     return known.get(kind, kind)

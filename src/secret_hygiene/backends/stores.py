@@ -55,7 +55,7 @@ class Stores:
                 self.opened[name] = error
         opened = self.opened[name]
         if isinstance(opened, BackendError):
-            raise BackendError(str(opened))
+            raise BackendError(str(opened), opened.hint)
         return opened
 
     def _open(self, name: str) -> Backend:
@@ -74,14 +74,14 @@ class Stores:
         for _ in range(MAX_REFERENCES):
             reference = reference_of(lookup.value) if lookup.value is not None else None
             if reference is None:
-                if len(trail) > 1:
-                    lookup.where = " -> ".join([*trail[:-1], lookup.where])
                 return lookup
             store, location = reference
             lookup = self.backend(store).resolve(location, spec.name)
             if lookup.value is None:
                 raise BackendError(f"the reference in {trail[-1]} points to {store} "
-                                   f"{lookup.where}, and {lookup.detail or 'nothing is there'}")
+                                   f"{lookup.where}, and {lookup.detail or 'nothing is there'}",
+                                   "fix the reference, or create the secret it names")
+            lookup.where = f"{lookup.where}, referenced by {trail[0]}"
             trail.append(f"{lookup.source} {lookup.where}")
         raise BackendError(f"{spec.name}: more than {MAX_REFERENCES} references in a row "
                            f"({' -> '.join(trail)})")

@@ -49,14 +49,18 @@ class VaultBackend:
             from requests.adapters import HTTPAdapter
             from urllib3.util.retry import Retry
         except ImportError:
-            raise BackendError(f"the vault backend needs hvac: {INSTALL}") from None
+            raise BackendError(f"the vault backend needs hvac: {INSTALL}",
+                               f"{INSTALL} (in a pre-commit hook: additional_dependencies: "
+                               "[hvac])") from None
         self.address = environ.get("VAULT_ADDR", "").strip()
         if not self.address:
-            raise BackendError("VAULT_ADDR is not set: it names the Vault server")
+            raise BackendError("VAULT_ADDR is not set: it names the Vault server",
+                               "export VAULT_ADDR=https://vault.example:8200 where validate runs")
         token = environ.get("VAULT_TOKEN") or _token_file(environ)
         if not token:
-            raise BackendError("no Vault token: set VAULT_TOKEN (or log in so that "
-                               "~/.vault-token exists)")
+            raise BackendError("no Vault token: VAULT_TOKEN is unset and ~/.vault-token "
+                               "does not exist", "give the job a token that may read the "
+                               "secrets (VAULT_TOKEN)")
         self.mount = manifest.backends.vault_mount
         self.path = manifest.backends.vault_path
         self.kv_version = manifest.backends.vault_kv_version
@@ -85,7 +89,9 @@ class VaultBackend:
         if self.down:
             raise BackendError(self.down)
         if not path:
-            raise BackendError(f"Vault location {reference!r} names no secret path")
+            raise BackendError(f"Vault location {reference!r} names no secret path",
+                               "set backends.vault.path in the manifest (or the secret's own "
+                               "vault: mount/path#field)")
         try:
             if self.kv_version == 2:
                 response = self.client.secrets.kv.v2.read_secret_version(
@@ -110,15 +116,35 @@ class VaultBackend:
     def _failure(self, error: Exception, shown: str, secret: str) -> Lookup:
         errors = self.exceptions
         if isinstance(error, errors.InvalidPath):
-            return Lookup(None, "vault", shown, detail=f"Vault has no secret at {secret}")
+            return Lookup(None, "vault", shown,
+                          detail=f"Vault has no secret at {secret} (read as KV "
+                                 f"v{self.kv_version})")
         if isinstance(error, (errors.Forbidden, errors.Unauthorized)):
             raise BackendError(f"Vault at {self.address} refused {secret}: permission denied "
-                               "(a wrong or expired token, or a policy without read)")
+                               "(a wrong or expired token, or a policy without read)",
+                               "give the job a valid token whose policy may read this path")
         if isinstance(error, errors.VaultError):
             raise BackendError(f"Vault at {self.address} failed on {secret}: "
                                f"{type(error).__name__}")
         self.down = f"Vault at {self.address} did not answer: {_describe(error)}"
-        raise BackendError(self.down)
+        raise BackendError(self.down, "check VAULT_ADDR and that the server is reachable "
+                                      "from here")
+
+
+def _timed_out(error: BaseException) -> bool:
+    """requests wraps a read timeout in ConnectionError(MaxRetryError(ReadTimeoutError))."""
+    seen: list[BaseException] = []
+    pending: list[object] = [error]
+    while pending and len(seen) < 10:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or current in seen:
+            continue
+        seen.append(current)
+        if "Timeout" in type(current).__name__:
+            return True
+        pending.extend([*current.args, getattr(current, "reason", None),
+                        current.__cause__, current.__context__])
+    return False
 
 
 def _token_file(environ: Mapping[str, str]) -> str | None:
@@ -144,7 +170,9 @@ def _timestamp(text: object) -> datetime | None:
     return parsed.replace(tzinfo=timezone.utc)
 
 
-def _describe(error: Exception) -> str:
+def _describe(error: BaseException) -> str:
+    if _timed_out(error):
+        return "timed out waiting for an answer"
     kind = type(error).__name__
     known = {"ConnectionError": "cannot connect", "ConnectTimeout": "timed out connecting",
              "ReadTimeout": "timed out waiting for an answer", "SSLError": "TLS failed",

@@ -67,7 +67,8 @@ def _sections(report: Report, style: Style) -> list[str]:
     for item in report.sections.get("secrets", []):
         if style.verbosity < 0:
             break
-        where = f" ({item['source']})" if item.get("source") else ""
+        where = f" ({item['source']} {printable(item['where'])})" if item.get("source") \
+            else ""
         lines.append(f"secret {item['name']}: {item['status']}{where}")
     if style.verbosity > 0:
         for item in report.sections.get("deliveries", []):

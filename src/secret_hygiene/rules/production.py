@@ -106,13 +106,13 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
         report.notes.append(f"environment '{env_name}' is not the default, not production, and "
                             "no secret is required in it: every missing secret is only a "
                             "warning" + (f" (did you mean '{close[0]}'?)" if close else ""))
+    ageless: list[str] = []  # present, but the source keeps no change time
     for spec in manifest.secrets.values():
         required = spec.required(env_name)
         try:
             lookup = stores.fetch(name, spec)
         except BackendError as error:
-            emit("SH405", spec, f"{spec.name}: {error}",
-                 "check the backend's address and credentials")
+            emit("SH405", spec, f"{spec.name}: {error}", error.hint)
             if str(error) not in report.errors:
                 report.errors.append(str(error))
             statuses.append(_status(spec, "unchecked", None, required))
@@ -123,8 +123,7 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
                 detail = f"{lookup.where} is set but empty"
             if required:
                 emit("SH401", spec, f"{spec.name} is required in {env_name} but missing: "
-                     f"{detail}", f"provide {spec.name}: the variable, {spec.name}_FILE, or "
-                     f"the docker secret {spec.docker_secret}")
+                     f"{detail}", _provide(spec, lookup))
             else:
                 emit("SH406", spec, f"{spec.name} is missing in {env_name}: {detail}",
                      f"provide {spec.name} if this environment uses it")
@@ -134,15 +133,32 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
         status = "ok"
         if spec.sensitive and (production or required):
             status = _quality(emit, spec, lookup, manifest.policy.min_entropy) or status
-        if _rotation(emit, spec, lookup, manifest.policy.rotation_days, now) and \
+        if lookup.changed is None:
+            ageless.append(spec.name)
+        elif _rotation(emit, spec, lookup, manifest.policy.rotation_days, now) and \
                 status == "ok":
             status = "due for rotation"
         statuses.append(_status(spec, status, lookup, required))
+    if ageless and "SH404" in selected:
+        report.notes.append(f"rotation age not judged for {', '.join(ageless)}: where they were "
+                            "found keeps no change time (environment variables, KV v1)")
+    if as_of is not None:
+        report.sections["as_of"] = as_of.isoformat()
     report.sections["secrets"] = statuses
     report.sections["environment"] = env_name
     report.sections["backend"] = name
     report.seconds = time.monotonic() - started
     return report
+
+
+def _provide(spec: SecretSpec, lookup: Lookup) -> str:
+    """Where to put a missing secret, in the terms of the store it was looked for in."""
+    if lookup.source == "vault":
+        return f"write {spec.name} to Vault at {lookup.where}"
+    if lookup.source == "aws":
+        return f"create the secret {lookup.where} in AWS Secrets Manager"
+    return (f"provide {spec.name}: the variable, {spec.name}_FILE, or the docker secret "
+            f"{spec.docker_secret}")
 
 
 def _quality(emit: Any, spec: SecretSpec, lookup: Lookup, min_entropy: float) -> str | None:
