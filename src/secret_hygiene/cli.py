@@ -108,6 +108,8 @@ def build_parser() -> argparse.ArgumentParser:
     history.add_argument("--since", metavar="REV", help="only commits not reachable from REV")
     history.add_argument("--branch", metavar="REF", help="only history reachable from REF "
                          "(default: every ref)")
+    history.add_argument("--no-progress", action="store_true",
+                         help="no progress bar (it is only drawn when stderr is a terminal)")
     _common(history)
 
     init = commands.add_parser("init", help="write a manifest from what the repository shows")
@@ -296,10 +298,13 @@ def _as_of(text: str) -> datetime:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    from .rules.history import run_history
+    from .rules.history import HistoryOptions, run_history
 
     project = _project(args)
-    report = run_history(project, args.since, args.branch, selected_rules(args))
+    options = HistoryOptions(since=args.since, branch=args.branch, jobs=args.jobs,
+                             cache=not args.no_cache,
+                             progress=not (args.no_progress or args.quiet))
+    report = run_history(project, selected_rules(args), options)
     apply_baseline(report, project, args)
     return emit(report, args)
 

@@ -75,7 +75,7 @@ def _silenced(finding: Finding, source: SourceFile) -> bool:
 
 # --- cache entries: positions and hashes, never a value ------------------------------------
 
-def _to_entry(outcome: Outcome) -> dict[str, Any]:
+def entry_of(outcome: Outcome) -> dict[str, Any]:
     findings = []
     for f in outcome.findings:
         item: dict[str, Any] = {
@@ -90,7 +90,7 @@ def _to_entry(outcome: Outcome) -> dict[str, Any]:
             "skipped": [outcome.skipped.reason] if outcome.skipped else []}
 
 
-def _from_entry(path: str, entry: dict[str, Any], data: bytes) -> Outcome | None:
+def outcome_from_entry(path: str, entry: dict[str, Any], data: bytes) -> Outcome | None:
     """An outcome rebuilt from the cache; None when the entry does not fit the file."""
     outcome = Outcome(path, notes=list(entry.get("notes", [])))
     if entry.get("skipped"):
@@ -195,7 +195,7 @@ class ContentScanner:
             for path, data in batch:
                 entry = entries.get(keys[path])
                 if entry is not None:
-                    outcome = _from_entry(path, entry, data)
+                    outcome = outcome_from_entry(path, entry, data)
                     if outcome is not None:
                         cached[path] = outcome
         missing = [(path, data) for path, data in batch if path not in cached]
@@ -213,7 +213,7 @@ class ContentScanner:
         for path, outcome in fresh.items():
             if self.cache is not None:
                 self.cache.put(keys.get(path) or self.cache.key(
-                    path, hashlib.sha256(dict(missing)[path]).hexdigest()), _to_entry(outcome))
+                    path, hashlib.sha256(dict(missing)[path]).hexdigest()), entry_of(outcome))
         if self.cache is not None:
             self.cache.close()
         for path, _data in batch:

@@ -64,7 +64,21 @@ INI_SUFFIXES = frozenset({".ini", ".cfg", ".conf", ".properties", ".cnf"})
 SHEBANG = re.compile(r"^#!.*\b(?:sh|bash|zsh|ksh|dash)\b")
 
 
+# kinds a shebang line turns into SHELL (the kinds decided after the shell check)
+SHEBANG_OVERRIDES = frozenset({Kind.MAKE, Kind.INI, Kind.PYTHON, Kind.CODE, Kind.PROSE,
+                               Kind.OTHER})
+
+
 def kind_of(path: str, first_line: str = "") -> Kind:
+    kind = _kind_of_name(path)
+    if kind in SHEBANG_OVERRIDES and first_line.startswith("#!") and SHEBANG.match(first_line):
+        return Kind.SHELL
+    return kind
+
+
+@lru_cache(maxsize=8192)
+def _kind_of_name(path: str) -> Kind:
+    """The kind a file's name gives it (history asks once per path, not once per version)."""
     name = PurePosixPath(path).name
     lower = name.lower()
     if is_template_file(lower):
@@ -85,7 +99,7 @@ def kind_of(path: str, first_line: str = "") -> Kind:
     if lower in ("dockerfile", "containerfile") or lower.startswith("dockerfile.") \
             or suffix == ".dockerfile":
         return Kind.DOCKERFILE
-    if suffix in SHELL_SUFFIXES or lower in SHELL_NAMES or SHEBANG.match(first_line):
+    if suffix in SHELL_SUFFIXES or lower in SHELL_NAMES:
         return Kind.SHELL
     if lower in ("makefile", "gnumakefile") or suffix == ".mk":
         return Kind.MAKE
@@ -100,6 +114,17 @@ def kind_of(path: str, first_line: str = "") -> Kind:
     return Kind.OTHER
 
 
+def normal_lines(text: str) -> tuple[str, list[str]]:
+    """The text with `\n` line ends and no byte-order mark, and its lines (no line ends)."""
+    normal = text.replace("\r\n", "\n").replace("\r", "\n")
+    if normal.startswith("\ufeff"):
+        normal = normal[1:]
+    lines = normal.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return normal, lines
+
+
 @dataclass
 class SourceFile:
     path: str  # repository-relative, with forward slashes
@@ -109,16 +134,12 @@ class SourceFile:
     template: bool
     replaced_bytes: bool = False
     notes: list[str] = field(default_factory=list)
+    line_based: bool = False  # only some lines kept (see delta.py): no whole-file transformers
 
     @classmethod
     def from_text(cls, path: str, text: str) -> SourceFile:
         """A file whose text is already in memory (a git blob, a decoded Kubernetes value)."""
-        normal = text.replace("\r\n", "\n").replace("\r", "\n")
-        if normal.startswith("\ufeff"):
-            normal = normal[1:]
-        lines = normal.split("\n")
-        if lines and lines[-1] == "":
-            lines.pop()
+        normal, lines = normal_lines(text)
         first = lines[0] if lines else ""
         return cls(path, normal, lines, kind_of(path, first), is_template_file(path))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ..findings import Finding, Report, Severity
 from . import Style, printable
@@ -54,8 +55,12 @@ def render(report: Report, style: Style) -> str:
     if style.verbosity > 0 and engine:
         workers = f" by {engine['workers']} worker processes" if engine.get("workers") else \
             " in this process"
-        lines.append(f"engine: {engine['cached']} files from the result cache, "
+        unit = "blobs" if report.command == "history" else "files"
+        lines.append(f"engine: {engine['cached']} {unit} from the result cache, "
                      f"{engine['scanned']} scanned{workers}")
+        if "new_lines" in engine:
+            lines.append(f"engine: {engine['new_lines']} blobs scanned for the lines they add "
+                         f"to their previous version, {engine['whole']} whole")
     lines.extend(_skipped(report, style))
     lines.extend(f"error: {error}" for error in report.errors)
     lines.append(_summary(report, style))
@@ -77,10 +82,25 @@ def _sections(report: Report, style: Style) -> list[str]:
     for incident in report.sections.get("incidents", []):
         if style.verbosity < 0:
             break
-        lines.append(f"exposed: {incident['what']}")
+        lines.append(f"exposed: {printable(incident['secret'])}")
+        lines.append(f"    {_exposure(incident)}")
         for number, step in enumerate(incident["steps"], start=1):
             lines.append(f"    {number}. {step}")
     return lines
+
+
+def _exposure(incident: dict[str, Any]) -> str:
+    paths = incident["paths"]
+    where = printable(paths[0]) + (f" and {len(paths) - 1} more path"
+                                   f"{'s' if len(paths) > 2 else ''}" if len(paths) > 1 else "")
+    if incident.get("first_commit"):
+        since = f"in {where} since {incident['first_commit'][:12]} ({incident['since']})"
+    else:
+        since = f"in {where}"
+    state = "still in HEAD's tree" if incident["in_head"] else (
+        "removed from HEAD's tree but reachable from HEAD" if incident["reachable_from_head"]
+        else "only on refs HEAD does not reach")
+    return f"{since}; {state}"
 
 
 def _skipped(report: Report, style: Style) -> list[str]:

@@ -67,7 +67,7 @@ def check_content(source: SourceFile, manifest: Manifest, selected: set[str],
     if "SH102" in selected:
         # detect-secrets' YAML transformer is pure Python: past a few MiB it would take minutes
         transform = (source.kind != Kind.YAML or structural) and \
-            len(source.text) <= YAML_TRANSFORM_LIMIT
+            len(source.text) <= YAML_TRANSFORM_LIMIT and not source.line_based
         parsed = documents if isinstance(documents, list) else None
         candidates = leaks.scan_lines(source.path, source.lines, transform=transform,
                                       template=source.template,

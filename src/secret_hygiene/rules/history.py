@@ -1,83 +1,54 @@
 """SH501: secrets anywhere in git history, each unique blob scanned once.
 
-`git log --raw` names, for every blob, the first commit that introduced it and its path;
-`git cat-file --batch` streams the blobs. A blob's content gets the same value rules as `check`
-(SH101-SH103), and a path matching the secret-file rules (SH201) counts whatever it holds. An
-object git cannot produce, or a shallow clone, makes the scan incomplete - never clean.
+`git log --raw` names, for every blob, the first commit that showed it and the path it had;
+each blob then gets the content rules of `check` (SH101-SH103, through historyscan.py), and a
+path matching the secret-file rules (SH201) counts whatever it holds. Findings are reported
+once, at the commit where the value (or file) entered, with whether that commit is reachable
+from HEAD and whether the value is still in HEAD's tree. An object git cannot produce, or a
+shallow clone, makes the scan incomplete - never clean.
 """
 
 from __future__ import annotations
 
-import subprocess
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from .. import yamlsafe
 from ..compose import normalise_path
 from ..context import Project
 from ..errors import CommandError
-from ..findings import Finding, Report, Skipped
-from ..repo import GitError, _environment, run_git
-from ..sources import Kind, SourceFile, decode, excluded, glob_match, is_binary
+from ..findings import REDACTION, Finding, Report, Skipped
+from ..history_git import BlobOrigin, sightings
+from ..historyscan import BlobResult, BlobTask, HistoryScanner
+from ..progress import Progress
+from ..repo import GitError, run_git
+from ..sources import excluded, glob_match
 from ..text.placeholders import is_template_file
 from .catalogue import get
-from .compose import secret_names_in_env_text
-from .content import check_content
 from .files import KEEP_FILES, KEY_FILE_NAMES, KEY_FILE_SUFFIXES, is_env_file
+from .incidents import incidents
 
 HISTORY_RULES = frozenset({"SH101", "SH102", "SH103"})
+LEAK_NAMES = {"SH101": "literal secret", "SH103": "literal fallback"}
 
 
 @dataclass
-class BlobOrigin:
-    commit: str
-    author_date: str
-    path: str
-    paths: set[str] = field(default_factory=set)
+class HistoryOptions:
+    since: str | None = None
+    branch: str | None = None
+    jobs: int | None = None
+    cache: bool = True
+    progress: bool = True
 
 
-def _origins(project: Project, since: str | None, branch: str | None) -> dict[str, BlobOrigin]:
-    assert project.repo is not None
-    revisions = [_commit(project, branch, "--branch")] if branch else ["--all"]
-    if since:
-        revisions.append(f"^{_commit(project, since, '--since')}")
-    output = project.repo.git("log", "--reverse", "--topo-order", "--raw", "--no-abbrev",
-                              "--no-renames", "--root", "-m", "-z",
-                              "--format=%x01%H %aI", *revisions)
-    origins: dict[str, BlobOrigin] = {}
-    commit = date = ""
-    fields = output.split(b"\0")
-    i = 0
-    while i < len(fields):
-        chunk = fields[i].decode("utf-8", "surrogateescape")
-        i += 1
-        if "\x01" in chunk:
-            header = chunk[chunk.index("\x01") + 1:].strip()
-            commit, _, date = header.partition(" ")
-            date = date.split("\n", 1)[0]
-            tail = chunk[chunk.index("\x01") + 1 + len(header):].strip()
-            chunk = tail
-            if not chunk:
-                continue
-        chunk = chunk.strip()
-        if not chunk.startswith(":"):
-            continue
-        parts = chunk[1:].split()
-        if len(parts) < 5 or i >= len(fields):
-            continue
-        path = fields[i].decode("utf-8", "surrogateescape")
-        i += 1
-        new_mode, blob, status = parts[1], parts[3], parts[4]
-        if status.startswith("D") or new_mode in ("160000", "120000") or set(blob) == {"0"}:
-            continue
-        origin = origins.get(blob)
-        if origin is None:
-            origins[blob] = BlobOrigin(commit, date, path, {path})
-        else:
-            origin.paths.add(path)
-    return origins
+@dataclass(frozen=True)
+class HeadState:
+    commits: frozenset[str]
+    tree: dict[str, str]  # path -> blob
+
+    @property
+    def paths(self) -> set[str]:
+        return set(self.tree)
 
 
 def _commit(project: Project, revision: str, option: str) -> str:
@@ -94,22 +65,24 @@ def _commit(project: Project, revision: str, option: str) -> str:
     return sha
 
 
-def _head_sets(project: Project) -> tuple[set[str], set[str]]:
+def _head(project: Project) -> HeadState:
     assert project.repo is not None
     try:
-        commits = set(project.repo.git("rev-list", "HEAD").decode().split())
+        commits = project.repo.git("rev-list", "HEAD").decode().split()
         tree = project.repo.git("ls-tree", "-r", "-z", "HEAD")
     except GitError:
-        return set(), set()
-    blobs = set()
+        return HeadState(frozenset(), {})  # no commit yet
+    files: dict[str, str] = {}
     for entry in tree.split(b"\0"):
-        meta = entry.split(b"\t", 1)[0].split()
-        if len(meta) == 3:
-            blobs.add(meta[2].decode())
-    return commits, blobs
+        meta, _, path = entry.partition(b"\t")
+        parts = meta.split()
+        if len(parts) == 3 and parts[1] == b"blob":
+            files[path.decode("utf-8", "surrogateescape")] = parts[2].decode()
+    return HeadState(frozenset(commits), files)
 
 
-def _is_secret_path(path: str, project: Project, text: str | None) -> str | None:
+def secret_path_reason(path: str, project: Project) -> str | None:
+    """Why a path is a secret file whatever it holds (SH201's path rules), or None."""
     manifest = project.manifest
     name = PurePosixPath(path).name
     if name.lower() in KEEP_FILES or is_template_file(name):
@@ -122,20 +95,132 @@ def _is_secret_path(path: str, project: Project, text: str | None) -> str | None
             return f"policy.secret_files '{pattern}'"
     if name.lower() in KEY_FILE_NAMES or PurePosixPath(name).suffix.lower() in KEY_FILE_SUFFIXES:
         return "private key file"
-    if is_env_file(path) and text is not None:
-        names = secret_names_in_env_text(text, manifest)
-        if names:
-            return f"env file holding {', '.join(names[:3])}"
     return None
 
 
-def run_history(project: Project, since: str | None, branch: str | None,
-                selected: set[str]) -> Report:
-    started = time.monotonic()
-    report = Report("history")
+class _History:
+    """One run: the blobs' origins, then the findings in the order secrets entered."""
+
+    def __init__(self, project: Project, report: Report, selected: set[str]) -> None:
+        self.project = project
+        self.report = report
+        self.selected = selected
+        self.head = _head(project)
+        self.origins: dict[str, BlobOrigin] = {}
+        self.files: dict[str, Finding] = {}  # secret files, by path
+        self.values: dict[tuple[str, str, str], Finding] = {}
+        self._paths: dict[str, tuple[str, str | None] | None] = {}
+
+    def _path(self, path: str) -> tuple[str, str | None] | None:
+        """The interned path and its secret-file reason; None when the path is not scanned."""
+        known = self._paths.get(path, ())
+        if known != ():
+            return known  # type: ignore[return-value]
+        project = self.project
+        result: tuple[str, str | None] | None = None
+        if not excluded(path, project.settings.exclude) and path not in project.own_files():
+            result = (path, secret_path_reason(path, project))
+        self._paths[path] = result
+        return result
+
+    def collect(self, revisions: list[str]) -> None:
+        assert self.project.repo is not None
+        for seen in sightings(self.project.repo.root, revisions):
+            known = self._path(seen.path)
+            if known is None:
+                continue
+            path, reason = known
+            if seen.blob not in self.origins:
+                self.origins[seen.blob] = BlobOrigin(seen.commit, seen.author_date, path,
+                                                     seen.previous)
+            if reason is not None:
+                self._secret_file(path, reason, seen.commit, seen.author_date)
+
+    def _secret_file(self, path: str, reason: str, commit: str, date: str) -> None:
+        reachable = commit in self.head.commits
+        found = self.files.get(path)
+        if found is not None:  # a later version of the file: still the first commit's finding
+            found.extra["reachable_from_head"] = bool(found.extra["reachable_from_head"]) or \
+                reachable
+            return
+        rule = get("SH501")
+        self.files[path] = Finding(
+            rule.id, rule.severity, path, None, None,
+            f"secret file ({reason}) was committed in {commit[:12]}",
+            "rotate what it held, then remove it from history if required",
+            subject=f"file:{path}",
+            extra={"found_by": "SH201", "commit": commit, "author_date": date,
+                   "reachable_from_head": reachable, "in_head": path in self.head.tree})
+
+    def tasks(self) -> list[BlobTask]:
+        return [BlobTask(blob, origin.path, origin.previous, is_env_file(origin.path))
+                for blob, origin in self.origins.items()]
+
+    def head_tasks(self) -> list[BlobTask]:
+        """HEAD's version, whole, of every file a value was found in: which values are still
+        in HEAD's tree (and any a scan of new lines could not see)."""
+        paths = sorted({path for path, _, _ in self.values if path in self.head.tree})
+        return [BlobTask(self.head.tree[path], path, None, False) for path in paths
+                if self.head.tree[path] in self.origins]
+
+    def add_head(self, result: BlobResult) -> None:
+        """A whole scan of HEAD's version of a file."""
+        if result.outcome is None:
+            self.add(result)  # unreadable: listed as such
+            return
+        for found in result.outcome.findings:
+            key = (result.outcome.path, found.rule, found.identity)
+            if key in self.values:
+                self.values[key].extra["in_head"] = True
+        self.add(result, in_head=True)
+
+    def add(self, result: BlobResult, *, in_head: bool = False) -> None:
+        origin = self.origins[result.blob]
+        if result.problem is not None or result.outcome is None:
+            self.report.skipped.append(Skipped(
+                origin.path, f"git object {result.blob[:12]} (from commit {origin.commit[:12]}) "
+                f"{result.problem or 'unreadable'} (pruned pack, corrupt object or partial "
+                "clone)", incomplete=True))
+            return
+        if not in_head:
+            self.report.files += 1
+        outcome = result.outcome
+        for value in outcome.values:
+            REDACTION.remember(value)
+        if result.env_names and origin.path not in self.files:
+            names = ", ".join(result.env_names[:3])
+            self._secret_file(origin.path, f"env file holding {names}", origin.commit,
+                              origin.author_date)
+        reachable = origin.commit in self.head.commits
+        rule = get("SH501")
+        for found in outcome.findings:
+            if found.rule not in HISTORY_RULES:
+                continue
+            key = (origin.path, found.rule, found.identity)
+            first = self.values.get(key)
+            if first is not None:  # the same value in a later version of the file
+                first.extra["reachable_from_head"] = bool(
+                    first.extra["reachable_from_head"]) or reachable
+                continue
+            name = LEAK_NAMES.get(found.rule) or str(found.extra.get("type") or "secret")
+            self.values[key] = Finding(
+                rule.id, rule.severity, origin.path, found.line, found.column,
+                f"{found.message} ({found.rule}) entered history in {origin.commit[:12]}",
+                "rotate it now: removing it from the tree does not remove it from history",
+                secret=found.secret, legacy_sha1=found.legacy_sha1, end_column=found.end_column,
+                extra={"found_by": found.rule, "found_by_name": name, "commit": origin.commit,
+                       "author_date": origin.author_date, "reachable_from_head": reachable,
+                       "in_head": in_head})
+
+    def findings(self) -> list[Finding]:
+        if "SH501" not in self.selected:
+            return []
+        return [*self.files.values(), *self.values.values()]
+
+
+def _clone_problems(project: Project, report: Report) -> None:
     repo = project.repo
-    if repo is None:
-        raise GitError("history needs a git repository")
+    assert repo is not None
     shallow = repo.git("rev-parse", "--is-shallow-repository").decode().strip()
     if shallow == "true":
         report.errors.append("shallow clone: commits before the shallow boundary are not "
@@ -143,147 +228,40 @@ def run_history(project: Project, since: str | None, branch: str | None,
                              "(git fetch --unshallow)")
     partial = run_git(repo.root, ["config", "--get", "extensions.partialclone"], check=False)
     if partial.returncode == 0 and partial.stdout.strip():
-        report.errors.append("partial clone: objects filtered out of the clone are not here and "
-                             "are not fetched (no network); history was not scanned "
-                             "(git fetch --refetch --no-filter, then run again)")
-        report.seconds = time.monotonic() - started
-        return report
-    origins = _origins(project, since, branch)
-    head_commits, head_blobs = _head_sets(project)
-    wanted = [blob for blob, origin in origins.items()
-              if not excluded(origin.path, project.settings.exclude)
-              and origin.path not in project.own_files()]
-    earliest: dict[tuple[str, str, str], Finding] = {}
-    for blob, data in _stream_blobs(project, wanted, origins, report):
-        origin = origins[blob]
-        report.files += 1
-        text = None if is_binary(data) else decode(data)[0]
-        for finding in _blob_findings(project, origin, text, selected):
-            key = (finding.path or "", str(finding.extra.get("found_by", finding.rule)),
-                   finding.identity)
-            first = earliest.get(key)
-            if first is None:  # blobs come oldest first: the first sighting is the origin
-                finding.extra.update({"commit": origin.commit,
-                                      "author_date": origin.author_date,
-                                      "reachable_from_head": origin.commit in head_commits,
-                                      "in_head": blob in head_blobs})
-                earliest[key] = finding
-                report.findings.append(finding)
-            else:  # the same value in a later version of the file
-                first.extra["in_head"] = bool(first.extra["in_head"]) or blob in head_blobs
-                first.extra["reachable_from_head"] = bool(
-                    first.extra["reachable_from_head"]) or origin.commit in head_commits
+        report.errors.append("partial clone: objects filtered out of the clone are not here "
+                             "and are not fetched (no network); only the objects present were "
+                             "scanned (git fetch --refetch --no-filter, then run again)")
+
+
+def run_history(project: Project, selected: set[str],
+                options: HistoryOptions | None = None) -> Report:
+    options = options or HistoryOptions()
+    started = time.monotonic()
+    report = Report("history")
+    repo = project.repo
+    if repo is None:
+        raise GitError("history needs a git repository")
+    revisions = [_commit(project, options.branch, "--branch")] if options.branch else ["--all"]
+    if options.since:
+        revisions.append(f"^{_commit(project, options.since, '--since')}")
+    _clone_problems(project, report)
+    run = _History(project, report, selected)
+    run.collect(revisions)
+    tasks = run.tasks()
+    scanner = HistoryScanner(repo.root, project.manifest, jobs=options.jobs,
+                             use_cache=options.cache)
+    bar = Progress("history", len(tasks), enabled=None if options.progress else False)
+    try:
+        for result in scanner.run(tasks):
+            bar.advance(1, result.size)
+            run.add(result)
+        for result in scanner.run(run.head_tasks()):
+            run.add_head(result)
+    finally:
+        bar.close()
+    report.findings = run.findings()
+    report.notes.extend(scanner.notes)
+    report.engine = dict(scanner.stats)
     report.sections["incidents"] = incidents(report.findings)
     report.seconds = time.monotonic() - started
     return report
-
-
-def _stream_blobs(project: Project, blobs: list[str], origins: dict[str, BlobOrigin],
-                  report: Report) -> Iterator[tuple[str, bytes]]:
-    """(sha, bytes) for each blob, in one `git cat-file --batch` process."""
-    assert project.repo is not None
-    if not blobs:
-        return
-    process = subprocess.Popen(
-        ["git", "cat-file", "--batch"], cwd=project.repo.root, stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        env={**_environment(), "GIT_NO_LAZY_FETCH": "1"})
-    assert process.stdin is not None and process.stdout is not None
-    import threading
-
-    def feed() -> None:
-        assert process.stdin is not None
-        try:
-            for blob in blobs:
-                process.stdin.write(blob.encode() + b"\n")
-            process.stdin.close()
-        except BrokenPipeError:
-            pass
-
-    writer = threading.Thread(target=feed, daemon=True)
-    writer.start()
-    try:
-        for blob in blobs:
-            header = process.stdout.readline().decode("utf-8", "replace").strip()
-            parts = header.split()
-            if (len(parts) == 2 and parts[1] == "missing") or len(parts) < 3:
-                origin = origins[blob]
-                report.skipped.append(Skipped(
-                    origin.path, f"git object {blob[:12]} (from commit {origin.commit[:12]}) "
-                    "missing or unreadable (pruned pack, corrupt object or partial clone)",
-                    incomplete=True))
-                continue
-            size = int(parts[2])
-            data = process.stdout.read(size)
-            process.stdout.read(1)
-            if parts[1] != "blob":
-                continue
-            yield blob, data
-    finally:
-        writer.join(timeout=5)
-        process.stdout.close()
-        process.wait(timeout=30)
-
-
-def _blob_findings(project: Project, origin: BlobOrigin, text: str | None,
-                   selected: set[str]) -> list[Finding]:
-    findings: list[Finding] = []
-    rule = get("SH501")
-    why = _is_secret_path(origin.path, project, text)
-    if why is not None:
-        findings.append(Finding(
-            rule.id, rule.severity, origin.path, None, None,
-            f"secret file ({why}) was committed in {origin.commit[:12]}",
-            "rotate what it held, then remove it from history if required",
-            subject=f"file:{origin.path}"))
-    if text is None:
-        return findings
-    source = SourceFile.from_text(origin.path, text)
-    documents = None
-    if source.kind == Kind.YAML:
-        try:
-            documents = yamlsafe.load_all(source.text)
-        except yamlsafe.YAMLProblem as problem:
-            documents = problem  # type: ignore[assignment]
-    result = check_content(source, project.manifest, set(HISTORY_RULES) | {"SH102"},
-                           documents)
-    for found in result.findings:
-        what = found.message
-        findings.append(Finding(
-            rule.id, rule.severity, origin.path, found.line, found.column,
-            f"{what} ({found.rule}) entered history in {origin.commit[:12]}",
-            "rotate it now: removing it from the tree does not remove it from history",
-            secret=found.secret, legacy_sha1=found.legacy_sha1,
-            extra={"found_by": found.rule}))
-    return findings
-
-
-def incidents(findings: list[Finding]) -> list[dict[str, object]]:
-    """The reference policy's steps, once per exposed secret (grouped by hashed value/path)."""
-    groups: dict[str, list[Finding]] = {}
-    for finding in findings:
-        key = finding.secret.sha256 if finding.secret else f"file:{finding.path}"
-        groups.setdefault(key, []).append(finding)
-    result = []
-    for key, members in groups.items():
-        first = min(members, key=lambda f: str(f.extra.get("author_date", "")))
-        what = (f"{first.path}" if first.secret is None else
-                f"value {first.secret.redacted} ({first.secret.length} chars) in {first.path}")
-        since = first.extra.get("author_date", "its first commit")
-        result.append({
-            "what": what,
-            "sha256": first.secret.sha256 if first.secret else None,
-            "first_commit": first.extra.get("commit"),
-            "since": since,
-            "reachable_from_head": any(m.extra.get("reachable_from_head") for m in members),
-            "occurrences": len(members),
-            "steps": [
-                "rotate it now: generate a new value, update the store, restart or redeploy",
-                "revoke the replaced credential and every token it may have issued",
-                f"audit the logs for use of it since {since}",
-                "find how it leaked and fix the process; remove it from history if required "
-                "(git filter-repo), knowing clones keep it",
-            ],
-            "key": key[:16],
-        })
-    return result

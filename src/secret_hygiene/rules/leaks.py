@@ -253,11 +253,19 @@ def _nothing_to_find(path: str, lines: list[str], transform: bool,
         if documents is None:
             return False
         return not quick.gate_hits(text) and not quick.yaml_gate_hits(documents)
-    eager_applies = PurePosixPath(path).suffix not in TYPED_SUFFIXES
-    if transform and not (_ini_cannot_parse(text, eager=False) and
-                          (not eager_applies or _ini_cannot_parse(text, eager=True))):
+    if transform and transformers_could_apply(path, text):
         return False  # an INI transformer could rewrite the lines
     return not quick.gate_hits(text)
+
+
+def transformers_could_apply(path: str, text: str) -> bool:
+    """Whether one of detect-secrets' YAML/INI transformers may rewrite this file's text
+    (then a finding can depend on other lines than its own)."""
+    if path.lower().endswith(YAML_SUFFIXES):
+        return True
+    eager_applies = PurePosixPath(path).suffix not in TYPED_SUFFIXES
+    return not (_ini_cannot_parse(text, eager=False) and
+                (not eager_applies or _ini_cannot_parse(text, eager=True)))
 
 
 def _not_a_leak(ds: _DetectSecrets, leak: Leak, lines: list[str], interpolates: bool) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from . import interpolation
 
@@ -59,6 +60,7 @@ def is_placeholder(value: str, *, interpolates: bool = True) -> bool:
     return interpolation.is_single_reference(text)
 
 
+@lru_cache(maxsize=8192)
 def is_template_file(path: str) -> bool:
     """Files that exist to be copied: `.env.example`, `config.sample.yaml`, `app.ini.dist`."""
     name = path.rsplit("/", 1)[-1].lower()

@@ -1,0 +1,223 @@
+"""The content phase of `history`: each blob read once and scanned with the rules of `check`.
+
+A blob that replaced an earlier version of its file is scanned for what it adds (delta.py);
+blobs in HEAD's tree, and blobs with no earlier version, are scanned whole. Whole-blob results
+share the leak engine's result cache with `check` (same key: path and content), so history
+after a check does not rescan the tree. Work is spread over worker processes, each with its own
+`git cat-file --batch`; the parent receives small results in order, so memory stays bounded
+by what is in flight, not by the size of history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .cache import ResultCache, cache_dir, engine_fingerprint
+from .contentscan import (
+    Outcome,
+    default_jobs,
+    entry_of,
+    outcome_from_entry,
+    scan_source,
+    settings_digest,
+)
+from .delta import new_lines_only
+from .history_git import MAX_REQUESTS, BlobReader
+from .manifest import Manifest
+from .repo import GitError
+from .sources import SourceFile, source_from_bytes
+
+PARALLEL_MIN_BLOBS = 64
+CHUNK = MAX_REQUESTS // 2  # blobs per worker task: each may need its previous version too
+CACHE_FILE = "results-v1.sqlite"
+
+
+@dataclass(slots=True)
+class BlobTask:
+    blob: str
+    path: str
+    previous: str | None  # scan only what this blob adds to that one; None: the whole blob
+    env_file: bool  # also name the secrets it assigns (a committed env file is a secret file)
+
+
+@dataclass
+class BlobResult:
+    blob: str
+    size: int = 0
+    outcome: Outcome | None = None  # None when git could not produce the blob
+    env_names: list[str] = field(default_factory=list)
+    problem: str | None = None
+    whole: bool = True
+    cached: bool = False
+    new_entry: tuple[str, dict[str, Any]] | None = None  # for the parent to store
+
+
+class _Worker:
+    """What one process needs to scan blobs: a blob reader and a read-only cache."""
+
+    def __init__(self, root: Path, manifest: Manifest, cache_path: Path | None,
+                 namespace: str) -> None:
+        self.root = root
+        self.manifest = manifest
+        self.reader: BlobReader | None = None
+        self.cache = ResultCache(cache_path, namespace) if cache_path else None
+
+    def _read_many(self, blobs: list[str]) -> list[bytes | None]:
+        """The blobs' bytes; when git gives up on one object, each is asked for alone, so only
+        the bad one is lost."""
+        try:
+            return self._reader().read_many(blobs)
+        except GitError:
+            self._restart()
+        found: list[bytes | None] = []
+        for blob in blobs:
+            try:
+                found.append(self._reader().read(blob))
+            except GitError:
+                self._restart()
+                found.append(None)
+        return found
+
+    def _reader(self) -> BlobReader:
+        if self.reader is None:
+            self.reader = BlobReader(self.root)
+        return self.reader
+
+    def _restart(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+
+    def scan_chunk(self, tasks: list[BlobTask]) -> list[BlobResult]:
+        wanted = [task.blob for task in tasks] + [t.previous for t in tasks if t.previous]
+        contents = dict(zip(wanted, self._read_many(wanted), strict=True))
+        return [self.scan(task, contents) for task in tasks]
+
+    def scan(self, task: BlobTask, contents: dict[str, bytes | None]) -> BlobResult:
+        data = contents.get(task.blob)
+        if data is None:
+            return BlobResult(task.blob, problem="missing or unreadable")
+        result = BlobResult(task.blob, size=len(data))
+        source = source_from_bytes(task.path, data)
+        if not isinstance(source, SourceFile):
+            result.outcome = Outcome(task.path, skipped=source)
+            return result
+        if task.env_file:
+            from .rules.compose import secret_names_in_env_text
+
+            result.env_names = secret_names_in_env_text(source.text, self.manifest)
+        before = contents.get(task.previous) if task.previous else None
+        subset = new_lines_only(source, before) if before is not None else None
+        if subset is None:
+            result.outcome, result.cached, result.new_entry = self._outcome(
+                source, task.path, data)
+            return result
+        result.whole = False
+        outcome, result.cached, result.new_entry = self._outcome(
+            subset.source, task.path + "\0new-lines",
+            subset.source.text.encode("utf-8", "surrogateescape"))
+        outcome.findings = subset.place(outcome.findings)
+        result.outcome = outcome
+        return result
+
+    def _outcome(self, source: SourceFile, key_path: str, data: bytes
+                 ) -> tuple[Outcome, bool, tuple[str, dict[str, Any]] | None]:
+        if self.cache is None or not self.cache.enabled:
+            return scan_source(source, self.manifest), False, None
+        key = self.cache.key(key_path, hashlib.sha256(data).hexdigest())
+        entry = self.cache.get_many([key]).get(key)
+        if entry is not None:
+            outcome = outcome_from_entry(source.path, entry, data)
+            if outcome is not None:
+                return outcome, True, None
+        outcome = scan_source(source, self.manifest)
+        return outcome, False, (key, entry_of(outcome))
+
+    def close(self) -> None:
+        if self.reader is not None:
+            self.reader.close()
+            self.reader = None
+        if self.cache is not None:
+            self.cache.close()
+
+
+_WORKER: _Worker | None = None
+
+
+def _init_worker(root: Path, manifest: Manifest, cache_path: Path | None,
+                 namespace: str) -> None:
+    global _WORKER
+    _WORKER = _Worker(root, manifest, cache_path, namespace)
+
+
+def _scan_in_worker(tasks: list[BlobTask]) -> list[BlobResult]:
+    assert _WORKER is not None
+    return _WORKER.scan_chunk(tasks)
+
+
+def chunks(tasks: list[BlobTask], size: int) -> Iterator[list[BlobTask]]:
+    for start in range(0, len(tasks), size):
+        yield tasks[start:start + size]
+
+
+@dataclass
+class HistoryScanner:
+    root: Path
+    manifest: Manifest
+    jobs: int | None = None
+    use_cache: bool = True
+    cache_path: Path | None = None
+    stats: dict[str, int] = field(default_factory=lambda: {
+        "cached": 0, "scanned": 0, "workers": 0, "whole": 0, "new_lines": 0})
+    notes: list[str] = field(default_factory=list)
+
+    def run(self, tasks: list[BlobTask]) -> Iterator[BlobResult]:
+        """Results in the order of ``tasks``."""
+        namespace = engine_fingerprint(settings_digest(self.manifest))
+        path = (self.cache_path or cache_dir() / CACHE_FILE) if self.use_cache else None
+        jobs = self.jobs if self.jobs is not None else default_jobs()
+        if jobs <= 1 or len(tasks) < PARALLEL_MIN_BLOBS:
+            worker = _Worker(self.root, self.manifest, path, namespace)
+            results = (r for chunk in chunks(tasks, CHUNK) for r in worker.scan_chunk(chunk))
+            try:
+                yield from self._collect(results, path, namespace)
+            finally:
+                worker.close()
+            return
+        import multiprocessing
+
+        from .rules import leaks
+
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        if method == "fork":
+            leaks.warm_up()  # import detect-secrets once; the workers inherit it
+        context = multiprocessing.get_context(method)
+        jobs = min(jobs, len(tasks))
+        self.stats["workers"] = jobs
+        size = max(1, min(CHUNK, len(tasks) // (jobs * 8)))
+        with context.Pool(jobs, initializer=_init_worker,
+                          initargs=(self.root, self.manifest, path, namespace)) as pool:
+            answers = pool.imap(_scan_in_worker, chunks(tasks, size))
+            yield from self._collect((r for chunk in answers for r in chunk), path, namespace)
+
+    def _collect(self, results: Iterable[BlobResult], path: Path | None,
+                 namespace: str) -> Iterator[BlobResult]:
+        """Count, store new cache entries (the parent is the only writer) and pass on."""
+        cache = ResultCache(path, namespace) if path else None
+        try:
+            for result in results:
+                if result.outcome is not None:
+                    self.stats["cached" if result.cached else "scanned"] += 1
+                    self.stats["whole" if result.whole else "new_lines"] += 1
+                if result.new_entry is not None and cache is not None:
+                    cache.put(*result.new_entry)
+                yield result
+        finally:
+            if cache is not None:
+                cache.close()
+                if cache.problem:
+                    self.notes.append(cache.problem)

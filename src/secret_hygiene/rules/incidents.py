@@ -1,0 +1,62 @@
+"""The incident report: one entry per exposed secret, with the steps of the rotation policy.
+
+An exposed secret is a value (grouped by its hash, wherever it appears) or a committed secret
+file (grouped by path). The entry says where and since when it was exposed and whether it can
+still be reached, never the value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..findings import Finding
+
+
+def steps(since: str | None) -> list[str]:
+    audit = f"since {since}" if since else "since it was first committed"
+    return [
+        "rotate it now: generate a new value, update the store, restart or redeploy so it is "
+        "loaded",
+        "revoke the replaced credential and every token or session it may have issued",
+        f"audit the logs for use of it {audit}",
+        "find how it leaked and fix the process; remove it from history if required (git "
+        "filter-repo, then force-push and ask every clone to re-clone: clones keep it)",
+    ]
+
+
+def _group(finding: Finding) -> str:
+    return f"value:{finding.secret.sha256}" if finding.secret else f"file:{finding.path}"
+
+
+def incidents(findings: list[Finding]) -> list[dict[str, Any]]:
+    """Grouped in the order the secrets entered history (findings without a commit - from
+    `check` - are exposed now and sort first)."""
+    groups: dict[str, list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(_group(finding), []).append(finding)
+    result: list[dict[str, Any]] = []
+    for members in groups.values():
+        first = min(members, key=lambda f: (str(f.extra.get("author_date", "")),
+                                            f.path or ""))
+        kind = str(first.extra.get("found_by_name") or first.extra.get("found_by") or
+                   first.rule)
+        if first.secret is None:
+            what = f"secret file {first.path}"
+        else:
+            what = f"{kind} value {first.secret.redacted} ({first.secret.length} chars)"
+        since = first.extra.get("author_date")
+        result.append({
+            "secret": what,
+            "found_by": kind,
+            "sha256": first.secret.sha256 if first.secret else None,
+            "paths": sorted({m.path or "" for m in members}),
+            "first_commit": first.extra.get("commit"),
+            "since": since,
+            "reachable_from_head": any(bool(m.extra.get("reachable_from_head", True))
+                                       for m in members),
+            "in_head": any(bool(m.extra.get("in_head", True)) for m in members),
+            "findings": len(members),
+            "steps": steps(str(since) if since else None),
+        })
+    result.sort(key=lambda item: (str(item["since"] or ""), item["paths"][0]))
+    return result
