@@ -109,12 +109,18 @@ def build(target: Path, commits: int, megabytes: float, seed: int) -> dict[str, 
         changes: dict[str, list[str] | None] = {}
         for path in rng.sample(sorted(branch.files), rng.randint(1, 4)):
             lines = list(branch.files[path])
-            for _ in range(rng.randint(1, 8)):
+            for _ in range(rng.randint(1, 4)):  # hunks, as people write them
                 at = rng.randint(0, len(lines))
-                if lines and rng.random() < 0.35:
-                    del lines[min(at, len(lines) - 1)]
+                roll = rng.random()
+                if lines and roll < 0.25:
+                    del lines[at:at + rng.randint(1, 10)]
+                elif lines and roll < 0.5:
+                    for offset in range(rng.randint(1, 3)):
+                        if at + offset < len(lines):
+                            lines[at + offset] = rng.choice(pool)
                 else:
-                    lines.insert(at, rng.choice(pool))
+                    start = rng.randrange(len(pool))
+                    lines[at:at] = pool[start:start + rng.randint(1, 25)]
             branch.files[path] = lines
             changes[path] = lines
         roll = rng.random()

@@ -1,9 +1,8 @@
 """What of a file's new version is new: the lines to scan when the previous version was scanned.
 
 A secret already in the previous version was found there; scanning the lines of the new version
-that the previous one did not have, in the same order after the same line, finds every value
-the new version adds - a line whose previous line changed is scanned again, since an allowlist
-pragma for the next line lives there, and the line before each scanned line is kept with it.
+that the previous one did not have finds every value the new version adds. A line that only
+moved is scanned again when an allowlist pragma for the next line came or went above it.
 That holds only where findings come from single lines, so the whole file is scanned instead
 when its reading crosses lines: YAML (structure), files one of detect-secrets' INI
 transformers could parse (continuation lines), PEM blocks, templates.
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from .findings import Finding
 from .rules import leaks
 from .sources import Kind, SourceFile, decode, is_binary, normal_lines
+from .suppress import NEXTLINE
 
 MULTILINE_MARKERS = re.compile(r"-----BEGIN|---- BEGIN SSH2")
 
@@ -50,23 +50,57 @@ class NewLines:
         return placed
 
 
+def _common_prefix(first: list[str], second: list[str]) -> int:
+    """How many leading lines two lists share (binary search over C-level slice compares)."""
+    low, high = 0, min(len(first), len(second))
+    while low < high:
+        middle = (low + high + 1) // 2
+        if first[:middle] == second[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def new_lines_only(source: SourceFile, previous: bytes) -> NewLines | None:
     """What of ``source`` to scan given that its ``previous`` version was scanned, or None when
     the whole file must be scanned (see the module docstring)."""
     if reading_crosses_lines(source) or is_binary(previous):
         return None
-    old = normal_lines(decode(previous)[0])[1]
-    pairs = set(zip(["", *old], old, strict=False))  # (line before, line): a line in its context
+    old_text = decode(previous)[0]
+    old = normal_lines(old_text)[1]
     lines = source.lines
-    new = [pair not in pairs for pair in zip(["", *lines], lines, strict=False)]
+    # the unchanged head and tail are compared at C speed; only the middle is looked at closely
+    head = _common_prefix(lines, old)
+    # the first line after a change has a new line before it, so the tail starts one later
+    tail = max(0, _common_prefix(lines[head:][::-1], old[head:][::-1]) - 1)
+    middle = old[head:len(old) - tail]
+    known = set(middle)
+    new = [False] * len(lines)
+    pragmas = NEXTLINE.search(old_text) is not None or NEXTLINE.search(source.text) is not None
+    if not pragmas:  # no allowlist pragma for a next line in either version: text decides
+        for index in range(head, len(lines) - tail):
+            new[index] = lines[index] not in known
+    else:
+        pairs = set(zip([old[head - 1] if head else "", *middle], middle, strict=False))
+        # lines the old version allowlisted from the line before
+        after_pragma = {old[i] for i in range(1, len(old)) if NEXTLINE.search(old[i - 1])}
+        for index in range(head, len(lines) - tail):
+            line, before = lines[index], lines[index - 1] if index else ""
+            new[index] = line not in known or (
+                (before, line) not in pairs and (line in after_pragma or
+                                                 NEXTLINE.search(before) is not None))
     kept: list[str] = []
     numbers: list[int] = []
     flags: list[bool] = []
     for index, is_new in enumerate(new):
         if not is_new:
             continue
-        if index and not new[index - 1] and (not numbers or numbers[-1] != index):
-            kept.append(lines[index - 1])  # where a pragma for this line would be
+        if not numbers or numbers[-1] != index:  # a new run of lines
+            before = lines[index - 1] if index else ""
+            # the line before: a pragma for this line may live there, and nothing else may
+            # sit before it, so an allowlist comment elsewhere never reaches this line
+            kept.append(before if pragmas and NEXTLINE.search(before) else "")
             numbers.append(index)
             flags.append(False)
         kept.append(lines[index])

@@ -11,6 +11,7 @@ by what is in flight, not by the size of history.
 from __future__ import annotations
 
 import hashlib
+import itertools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,10 +30,12 @@ from .delta import new_lines_only
 from .history_git import MAX_REQUESTS, BlobReader
 from .manifest import Manifest
 from .repo import GitError
+from .rules.content import could_find
 from .sources import SourceFile, source_from_bytes
 
 PARALLEL_MIN_BLOBS = 64
 CHUNK = MAX_REQUESTS // 2  # blobs per worker task: each may need its previous version too
+POOL_CHUNK = 48  # smaller in a pool, so the workers share the work evenly
 CACHE_FILE = "results-v1.sqlite"
 
 
@@ -117,6 +120,9 @@ class _Worker:
                 source, task.path, data)
             return result
         result.whole = False
+        if not could_find(subset.source, self.manifest):
+            result.outcome = Outcome(task.path)
+            return result
         outcome, result.cached, result.new_entry = self._outcome(
             subset.source, task.path + "\0new-lines",
             subset.source.text.encode("utf-8", "surrogateescape"))
@@ -159,9 +165,10 @@ def _scan_in_worker(tasks: list[BlobTask]) -> list[BlobResult]:
     return _WORKER.scan_chunk(tasks)
 
 
-def chunks(tasks: list[BlobTask], size: int) -> Iterator[list[BlobTask]]:
-    for start in range(0, len(tasks), size):
-        yield tasks[start:start + size]
+def chunks(tasks: Iterable[BlobTask], size: int) -> Iterator[list[BlobTask]]:
+    iterator = iter(tasks)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
 
 
 @dataclass
@@ -175,12 +182,16 @@ class HistoryScanner:
         "cached": 0, "scanned": 0, "workers": 0, "whole": 0, "new_lines": 0})
     notes: list[str] = field(default_factory=list)
 
-    def run(self, tasks: list[BlobTask]) -> Iterator[BlobResult]:
-        """Results in the order of ``tasks``."""
+    def run(self, tasks: Iterable[BlobTask]) -> Iterator[BlobResult]:
+        """Results in the order of ``tasks``, which may still be arriving (history is listed
+        while the first blobs are scanned)."""
         namespace = engine_fingerprint(settings_digest(self.manifest))
         path = (self.cache_path or cache_dir() / CACHE_FILE) if self.use_cache else None
         jobs = self.jobs if self.jobs is not None else default_jobs()
-        if jobs <= 1 or len(tasks) < PARALLEL_MIN_BLOBS:
+        iterator = iter(tasks)
+        first = list(itertools.islice(iterator, PARALLEL_MIN_BLOBS))
+        tasks = itertools.chain(first, iterator)
+        if jobs <= 1 or len(first) < PARALLEL_MIN_BLOBS:
             worker = _Worker(self.root, self.manifest, path, namespace)
             results = (r for chunk in chunks(tasks, CHUNK) for r in worker.scan_chunk(chunk))
             try:
@@ -196,12 +207,10 @@ class HistoryScanner:
         if method == "fork":
             leaks.warm_up()  # import detect-secrets once; the workers inherit it
         context = multiprocessing.get_context(method)
-        jobs = min(jobs, len(tasks))
         self.stats["workers"] = jobs
-        size = max(1, min(CHUNK, len(tasks) // (jobs * 8)))
         with context.Pool(jobs, initializer=_init_worker,
                           initargs=(self.root, self.manifest, path, namespace)) as pool:
-            answers = pool.imap(_scan_in_worker, chunks(tasks, size))
+            answers = pool.imap(_scan_in_worker, chunks(tasks, POOL_CHUNK))
             yield from self._collect((r for chunk in answers for r in chunk), path, namespace)
 
     def _collect(self, results: Iterable[BlobResult], path: Path | None,

@@ -15,13 +15,13 @@ def _megabytes(count: int) -> str:
 
 
 class Progress:
-    def __init__(self, label: str, total: int, stream: TextIO | None = None,
+    def __init__(self, label: str, total: int | None, stream: TextIO | None = None,
                  enabled: bool | None = None) -> None:
         self.stream = stream if stream is not None else sys.stderr
         if enabled is None:
             isatty = getattr(self.stream, "isatty", None)
             enabled = bool(isatty and isatty())
-        self.enabled = enabled and total > 0
+        self.enabled = enabled and total != 0
         self.label = label
         self.total = total
         self.done = 0
@@ -35,17 +35,21 @@ class Progress:
         if not self.enabled:
             return
         now = time.monotonic()
-        if now - self._drawn >= INTERVAL or self.done >= self.total:
+        if now - self._drawn >= INTERVAL or self.done == self.total:
             self._drawn = now
             self.stream.write("\r" + self.line(now) + "\x1b[K")
             self.stream.flush()
 
     def line(self, now: float | None = None) -> str:
         elapsed = max((now if now is not None else time.monotonic()) - self.started, 1e-6)
-        share = min(self.done / self.total, 1.0) if self.total else 1.0
-        filled = int(share * WIDTH)
-        bar = "#" * filled + "." * (WIDTH - filled)
-        return (f"{self.label} [{bar}] {self.done:,}/{self.total:,} blobs, "
+        if self.total is None:  # still counting
+            bar, count = "?" * WIDTH, f"{self.done:,}/? blobs"
+        else:
+            share = min(self.done / self.total, 1.0) if self.total else 1.0
+            filled = int(share * WIDTH)
+            bar = "#" * filled + "." * (WIDTH - filled)
+            count = f"{self.done:,}/{self.total:,} blobs"
+        return (f"{self.label} [{bar}] {count}, "
                 f"{_megabytes(self.bytes)}, {self.done / elapsed:,.0f} blobs/s, "
                 f"{self.bytes / elapsed / 1_000_000:,.1f} MB/s")
 

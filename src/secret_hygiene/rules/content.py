@@ -19,6 +19,7 @@ from .values import (
     decode_base64_bytes,
     is_kubernetes_secret,
     kubernetes_data,
+    lines_could_hit,
     scan_lines,
     scan_yaml,
 )
@@ -45,6 +46,17 @@ class ContentResult:
 
 def looks_like_kubernetes(text: str) -> bool:
     return len(KUBERNETES_HINT.findall(text)) >= 2
+
+
+def could_find(source: SourceFile, manifest: Manifest) -> bool:
+    """False only when ``check_content`` would certainly find nothing in a line-based source
+    (see delta.py): neither the value patterns nor a leak plugin's gate can match. Most new
+    lines of a file's next version are like that, and this costs one pass over them."""
+    assert source.line_based
+    if is_lock_file(source.path):
+        return False
+    return lines_could_hit(source.text, manifest) or \
+        not leaks.nothing_to_find(source.path, source.lines, transform=False, documents=None)
 
 
 def check_content(source: SourceFile, manifest: Manifest, selected: set[str],

@@ -11,6 +11,7 @@ shallow clone, makes the scan incomplete - never clean.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -39,6 +40,7 @@ class HistoryOptions:
     jobs: int | None = None
     cache: bool = True
     progress: bool = True
+    whole_blobs: bool = False  # every blob scanned whole: what the new-lines scan must equal
 
 
 @dataclass(frozen=True)
@@ -110,6 +112,7 @@ class _History:
         self.files: dict[str, Finding] = {}  # secret files, by path
         self.values: dict[tuple[str, str, str], Finding] = {}
         self._paths: dict[str, tuple[str, str | None] | None] = {}
+        self.listed = False  # every blob's task has been handed out
 
     def _path(self, path: str) -> tuple[str, str | None] | None:
         """The interned path and its secret-file reason; None when the path is not scanned."""
@@ -123,18 +126,23 @@ class _History:
         self._paths[path] = result
         return result
 
-    def collect(self, revisions: list[str]) -> None:
+    def stream(self, revisions: list[str], whole: bool) -> Iterator[BlobTask]:
+        """A task for each blob, as `git log` first shows it (oldest first)."""
         assert self.project.repo is not None
         for seen in sightings(self.project.repo.root, revisions):
             known = self._path(seen.path)
             if known is None:
                 continue
             path, reason = known
-            if seen.blob not in self.origins:
-                self.origins[seen.blob] = BlobOrigin(seen.commit, seen.author_date, path,
-                                                     seen.previous)
             if reason is not None:
                 self._secret_file(path, reason, seen.commit, seen.author_date)
+            if seen.blob in self.origins:
+                continue
+            self.origins[seen.blob] = BlobOrigin(seen.commit, seen.author_date, path,
+                                                 seen.previous)
+            yield BlobTask(seen.blob, path, None if whole else seen.previous,
+                           is_env_file(path))
+        self.listed = True
 
     def _secret_file(self, path: str, reason: str, commit: str, date: str) -> None:
         reachable = commit in self.head.commits
@@ -151,10 +159,6 @@ class _History:
             subject=f"file:{path}",
             extra={"found_by": "SH201", "commit": commit, "author_date": date,
                    "reachable_from_head": reachable, "in_head": path in self.head.tree})
-
-    def tasks(self) -> list[BlobTask]:
-        return [BlobTask(blob, origin.path, origin.previous, is_env_file(origin.path))
-                for blob, origin in self.origins.items()]
 
     def head_tasks(self) -> list[BlobTask]:
         """HEAD's version, whole, of every file a value was found in: which values are still
@@ -246,13 +250,13 @@ def run_history(project: Project, selected: set[str],
         revisions.append(f"^{_commit(project, options.since, '--since')}")
     _clone_problems(project, report)
     run = _History(project, report, selected)
-    run.collect(revisions)
-    tasks = run.tasks()
     scanner = HistoryScanner(repo.root, project.manifest, jobs=options.jobs,
                              use_cache=options.cache)
-    bar = Progress("history", len(tasks), enabled=None if options.progress else False)
+    bar = Progress("history", None, enabled=None if options.progress else False)
     try:
-        for result in scanner.run(tasks):
+        for result in scanner.run(run.stream(revisions, options.whole_blobs)):
+            if run.listed:
+                bar.total = len(run.origins)
             bar.advance(1, result.size)
             run.add(result)
         for result in scanner.run(run.head_tasks()):

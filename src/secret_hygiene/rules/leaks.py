@@ -193,7 +193,7 @@ def scan_lines(path: str, lines: list[str], *, transform: bool = True,
     expands `$VAR` and `$(...)` (shell, .env), so those are not literals. ``documents``: the
     file's YAML, already parsed, lets the prefilter skip detect-secrets' (slow) YAML
     transformer when nothing it could emit passes a gate."""
-    if _nothing_to_find(path, lines, transform, documents):
+    if nothing_to_find(path, lines, transform, documents):
         return []  # decided without importing detect-secrets (a hook's usual case)
     ds = _engine()
     if skipped_by_detect_secrets(path):
@@ -240,7 +240,7 @@ def _static_prefilter() -> Any:
                                                     "HexHighEntropyString": 3.0}))
 
 
-def _nothing_to_find(path: str, lines: list[str], transform: bool,
+def nothing_to_find(path: str, lines: list[str], transform: bool,
                      documents: list[Document] | None) -> bool:
     """True when no plugin gate can match what detect-secrets would read: the raw lines (no
     transformer can parse the file) or, for YAML, what its transformer would emit. Gates

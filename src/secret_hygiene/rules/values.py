@@ -182,6 +182,18 @@ def _lines_matching(text: str, starts: list[int], pattern: re.Pattern[str] | str
     return found
 
 
+def lines_could_hit(text: str, manifest: Manifest) -> bool:
+    """Whether ``scan_lines`` could return anything for ``text``: one of the patterns that
+    choose the lines it reads closely occurs (the same tests, on the whole text at once)."""
+    if "$" in text or CALL_WITH_DEFAULT.search(text) or \
+            any(pattern.search(text) for pattern in OR_LITERALS):
+        return True
+    if _names_pattern(manifest) is None:
+        return False
+    folded = text.translate(FOLD).lower()
+    return any(anchor in folded for anchor in _anchors(manifest))
+
+
 def scan_lines(source: SourceFile, manifest: Manifest) -> list[ValueHit]:
     """Line-based reading. Each pattern runs once over the whole text; only the lines it hits
     are read closely (a big source file costs a few regex passes, not one per line)."""
