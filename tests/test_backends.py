@@ -229,15 +229,15 @@ def test_server_stopped_mid_run(repo: Repo, run: Runner, tmp_path: Path, vault_p
         vault_client(server).secrets.kv.v2.create_or_update_secret(
             path=vault_path, mount_point="secret",
             secret={"SECRET_KEY": token(40), "DB_PASSWORD": token(30)})
-        original = vault_backend.VaultBackend.resolve
+        original = vault_backend.VaultBackend._read
 
-        def then_stop(self: vault_backend.VaultBackend, reference: str,
-                      default_field: str) -> Any:
-            lookup = original(self, reference, default_field)
+        def then_stop(self: vault_backend.VaultBackend, mount: str, path: str,
+                      field: str) -> Any:
+            lookup = original(self, mount, path, field)
             server.stop()
             return lookup
 
-        monkeypatch.setattr(vault_backend.VaultBackend, "resolve", then_stop)
+        monkeypatch.setattr(vault_backend.VaultBackend, "_read", then_stop)
         project = project_for(repo, f"  vault: {{mount: secret, path: {vault_path}}}\n")
         result = validate(run, project, **vault_env(server))
     finally:
@@ -253,7 +253,7 @@ def test_server_stopped_mid_run(repo: Repo, run: Runner, tmp_path: Path, vault_p
 
 
 def test_unreachable_vault_and_missing_settings(repo: Repo, run: Runner) -> None:
-    project = project_for(repo, "")
+    project = project_for(repo, "  vault: {path: app}\n")
     closed = f"http://127.0.0.1:{free_port()}"
     result = validate(run, project, SECRET_BACKEND="vault",  # pragma: allowlist secret
                       VAULT_ADDR=closed, VAULT_TOKEN="dev-" + random.token_hex(8))
@@ -343,3 +343,157 @@ def test_aws_unreachable_is_sh405_quickly(repo: Repo, run: Runner) -> None:
                          AWS_EC2_METADATA_DISABLED="true")  # no instance-role lookup
     assert anonymous.report["errors"] == [
         "cannot use AWS Secrets Manager: no AWS credentials found"]
+
+
+# --- what the breaker found: real stores ------------------------------------------------------
+
+def test_vault_without_a_path_reads_nothing(repo: Repo, run: Runner, openbao: Server) -> None:
+    """A secret at the mount's root has no path: without backends.vault.path nothing is read,
+    even when a secret happens to live at `secret/secret`."""
+    vault_client(openbao).secrets.kv.v2.create_or_update_secret(
+        path="secret", mount_point="secret", secret={"SECRET_KEY": token(40)})
+    for backends in ("", '  vault: {mount: secret, path: "/"}\n'):
+        project = project_for(repo, backends)
+        result = validate(run, project, **vault_env(openbao))
+        assert result.code == 2 and result.report["complete"] is False
+        assert result.report["errors"] == [
+            "Vault location 'secret' names no secret path (backends.vault.path is not set)"]
+        assert "backends.vault.path" in result.findings[0]["hint"]
+
+
+@pytest.mark.parametrize("actual", [1, 2])
+def test_vault_kv_version_mismatch_is_named(repo: Repo, run: Runner, openbao: Server,
+                                            vault_path: str, actual: int) -> None:
+    client = vault_client(openbao)
+    mount = f"kv{actual}-{vault_path}"
+    client.sys.enable_secrets_engine("kv", path=mount, options={"version": str(actual)})
+    store = client.secrets.kv.v1 if actual == 1 else client.secrets.kv.v2
+    store.create_or_update_secret(path="app", mount_point=mount,
+                                  secret={"SECRET_KEY": token(40)})
+    project = project_for(repo, f"  vault: {{mount: {mount}, path: app, "
+                                f"kv_version: {3 - actual}}}\n")
+    result = validate(run, project, **vault_env(openbao))
+    assert result.code == 2 and result.report["complete"] is False
+    assert result.report["errors"] == [
+        f"Vault mount {mount} is KV v{actual}, but it is read as KV v{3 - actual}"]
+    assert f"kv_version: {actual}" in result.findings[0]["hint"]
+
+
+def test_vault_namespace_that_does_not_exist(repo: Repo, run: Runner, openbao: Server,
+                                             vault_path: str) -> None:
+    project = project_for(repo, f"  vault: {{mount: secret, path: {vault_path}}}\n")
+    result = validate(run, project, VAULT_NAMESPACE=f"ns-{vault_path}", **vault_env(openbao))
+    assert result.code == 2 and result.report["complete"] is False
+    assert result.report["errors"] == [
+        f"Vault at {openbao.url} has no namespace ns-{vault_path} (VAULT_NAMESPACE)"]
+
+
+def test_vault_reference_loop_is_named_once(repo: Repo, run: Runner, openbao: Server,
+                                            moto: Server, vault_path: str) -> None:
+    vault_client(openbao).secrets.kv.v2.create_or_update_secret(
+        path=vault_path, mount_point="secret",
+        secret={"SECRET_KEY": f"aws-secrets:{vault_path}/loop"})
+    aws_client(moto).create_secret(Name=f"{vault_path}/loop",
+                                   SecretString=f"vault:secret/{vault_path}#SECRET_KEY")
+    project = project_for(repo, "")
+    env = {**vault_env(openbao), **AWS_TEST_CREDENTIALS, "AWS_ENDPOINT_URL": moto.url,
+           "SECRET_BACKEND": "env",  # pragma: allowlist secret
+           "SECRET_KEY": f"vault:secret/{vault_path}#SECRET_KEY", "DB_PASSWORD": token(30)}
+    result = validate(run, project, **env)
+    assert result.code == 2
+    [finding] = [f for f in result.findings if f["rule"] == "SH405"]
+    where = f"vault secret/{vault_path}#SECRET_KEY"
+    assert finding["message"] == (f"SECRET_KEY: reference loop: env SECRET_KEY -> {where} -> "
+                                  f"aws {vault_path}/loop -> {where}")
+    assert statuses(result)["DB_PASSWORD"][0] == "ok"
+
+
+def test_as_of_before_the_secret_was_written(repo: Repo, run: Runner, openbao: Server,
+                                             vault_path: str) -> None:
+    vault_client(openbao).secrets.kv.v2.create_or_update_secret(
+        path=vault_path, mount_point="secret",
+        secret={"SECRET_KEY": token(40), "DB_PASSWORD": token(30)})
+    project = project_for(repo, f"  vault: {{mount: secret, path: {vault_path}}}\n")
+    result = validate(run, project, "--as-of", "2001-01-01", **vault_env(openbao))
+    assert "SH404" not in result.rules()
+    assert ("rotation age not judged for SECRET_KEY, DB_PASSWORD: the as-of date 2001-01-01 "
+            "precedes their last change") in result.report["notes"]
+
+
+def aws_project(repo: Repo, prefix: str, db_id: str) -> Repo:
+    repo.manifest()
+    text = (repo.path / "secret-manifest.yaml").read_text()
+    text = text.replace("    docker_secret: db_password\n",
+                        f"    docker_secret: db_password\n    aws_id: '{db_id}'\n")
+    text = text.replace("  docker_secrets_dir: /run/secrets\n",
+                        f"  docker_secrets_dir: ./run-secrets\n  aws: {{prefix: {prefix}}}\n")
+    repo.manifest(text)
+    repo.commit()
+    return repo
+
+
+def test_aws_empty_secret_id_is_about_that_secret(repo: Repo, run: Runner, moto: Server,
+                                                  vault_path: str) -> None:
+    password = token(30)
+    aws_client(moto).create_secret(Name=f"{vault_path}/db",
+                                   SecretString=json.dumps({"password": password}))
+    project = project_for(repo, "")
+    env = {**AWS_TEST_CREDENTIALS, "AWS_ENDPOINT_URL": moto.url,
+           "SECRET_BACKEND": "env", "SECRET_KEY": "aws-secrets:",  # pragma: allowlist secret
+           "DB_PASSWORD": f"aws-secrets:{vault_path}/db#password"}
+    result = validate(run, project, **env)
+    assert result.code == 2 and result.report["complete"] is False
+    assert result.report["errors"] == ["empty AWS secret id in reference 'aws-secrets:'"]
+    assert statuses(result)["DB_PASSWORD"][0] == "ok"
+    manifest = aws_project(repo, f"{vault_path}/", "#password")
+    result = validate(run, manifest, **aws_env(moto))
+    assert "empty AWS secret id in aws_id '#password'" in result.report["errors"]
+    assert "did not answer" not in result.stdout
+
+
+@pytest.mark.parametrize(("stored", "expected"), [
+    ({"password": {"nested": "x"}}, "key password holds an object, not a string"),
+    ({"password": None}, "key password holds null, not a string"),
+    ({"password": 1234567}, "key password holds a number, not a string"),
+    ({"password": True}, "key password holds a boolean, not a string"),
+    ("not json", "is not JSON, so it has no key password"),
+    (["password"], "is a JSON array, not an object, so it has no key password"),
+])
+def test_aws_key_that_holds_no_string(repo: Repo, run: Runner, moto: Server,
+                                      vault_path: str, stored: object, expected: str) -> None:
+    text = stored if isinstance(stored, str) else json.dumps(stored)
+    aws_client(moto).create_secret(Name=f"{vault_path}/db", SecretString=text)
+    aws_client(moto).create_secret(Name=f"{vault_path}/SECRET_KEY", SecretString=token(40))
+    project = aws_project(repo, f"{vault_path}/", f"{vault_path}/db#password")
+    result = validate(run, project, **aws_env(moto))
+    assert result.code == 2 and result.report["complete"] is False
+    [finding] = [f for f in result.findings if f["rule"] == "SH405"]
+    assert finding["message"] == (f"DB_PASSWORD: AWS Secrets Manager secret {vault_path}/db "
+                                  f"{expected}")
+    assert "password" in finding["hint"]
+    assert statuses(result)["SECRET_KEY"][0] == "ok"
+
+
+def test_aws_secret_scheduled_for_deletion(repo: Repo, run: Runner, moto: Server,
+                                           vault_path: str) -> None:
+    client = aws_client(moto)
+    client.create_secret(Name=f"{vault_path}/SECRET_KEY", SecretString=token(40))
+    client.delete_secret(SecretId=f"{vault_path}/SECRET_KEY", RecoveryWindowInDays=7)
+    project = project_for(repo, f"  aws: {{prefix: {vault_path}/}}\n")
+    result = validate(run, project, **aws_env(moto))
+    assert result.code == 2
+    [finding] = [f for f in result.findings if f["message"].startswith("SECRET_KEY")]
+    assert finding["message"] == (f"SECRET_KEY: AWS Secrets Manager secret "
+                                  f"{vault_path}/SECRET_KEY is scheduled for deletion")
+    assert (f"aws secretsmanager restore-secret --secret-id {vault_path}/SECRET_KEY"
+            in finding["hint"])
+
+
+def test_aws_age_comes_from_the_current_version(repo: Repo, run: Runner, moto: Server,
+                                                vault_path: str) -> None:
+    aws_client(moto).create_secret(Name=f"{vault_path}/SECRET_KEY", SecretString=token(40))
+    project = project_for(repo, f"  aws: {{prefix: {vault_path}/}}\n")
+    later = (datetime.now(timezone.utc) + timedelta(days=120)).date().isoformat()
+    result = validate(run, project, "--as-of", later, **aws_env(moto))
+    [stale] = [f for f in result.findings if f["rule"] == "SH404"]
+    assert "the current version's CreatedDate" in stale["message"]

@@ -373,6 +373,11 @@ def _backends(validator: _Validator, values: dict[str, Any], root: Node) -> Back
     kv_version = vault.get("kv_version", 2)
     if kv_version not in (1, 2) and node is not None:
         validator.problem(node, "backends.vault.kv_version must be 1 or 2")
+    mount = vault.get("mount", "secret")
+    if isinstance(mount, str) and not mount.strip("/ ") and node is not None:
+        at = (node.get("vault") or node) if node.is_map else node
+        at = (at.get("mount") or at) if at.is_map else at
+        validator.problem(at, "backends.vault.mount must name a mount (like secret)")
     return Backends(
         selector=values.get("selector", "SECRET_BACKEND"),
         default=default,

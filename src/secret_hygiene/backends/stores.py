@@ -8,6 +8,7 @@ that needs it with the same clear error.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
@@ -17,7 +18,14 @@ from . import BackendError, Lookup
 from .env import EnvBackend
 
 KNOWN = ("env", "aws", "vault")
-PREFIXES = {"vault:": "vault", "aws-secrets:": "aws"}
+# A reference is exactly `vault:` or `aws-secrets:` (lower case, nothing before it) followed by
+# something shaped like a location; anything else - `Vault:...`, ` vault:...`, a prefix followed
+# by characters no location has - is a value like any other, judged and never echoed.
+REFERENCE = {
+    "vault": re.compile(r"vault:(?P<location>[A-Za-z0-9_./-]{0,512}(?:#[A-Za-z0-9_.-]*)?)"),
+    "aws": re.compile(r"aws-secrets:(?P<location>[A-Za-z0-9/_+=.@:!-]{0,2048}"
+                      r"(?:#[A-Za-z0-9_.-]*)?)"),
+}
 MAX_REFERENCES = 3  # a reference to a reference to a reference is a loop in practice
 
 
@@ -32,11 +40,12 @@ class Backend(Protocol):
 
 
 def reference_of(value: str) -> tuple[str, str] | None:
-    """(store, location) when ``value`` is a reference to another store, else None."""
-    stripped = value.strip()
-    for prefix, store in PREFIXES.items():
-        if stripped.lower().startswith(prefix):
-            return store, stripped[len(prefix):]
+    """(store, location) when ``value`` is a reference to another store, else None. One
+    trailing newline (a file's) is allowed; nothing else around it."""
+    for store, pattern in REFERENCE.items():
+        matched = pattern.fullmatch(value.removesuffix("\n").removesuffix("\r"))
+        if matched:
+            return store, matched["location"]
     return None
 
 
@@ -70,18 +79,28 @@ class Stores:
     def fetch(self, name: str, spec: SecretSpec) -> Lookup:
         """The secret as the deployment would see it, references followed."""
         lookup = self.backend(name).fetch(spec)
-        trail = [f"{lookup.source} {lookup.where}"]
-        for _ in range(MAX_REFERENCES):
+        origin = f"{lookup.source} {lookup.where}"
+        trail = [origin]
+        for hop in range(MAX_REFERENCES + 1):
             reference = reference_of(lookup.value) if lookup.value is not None else None
             if reference is None:
                 return lookup
+            if hop == MAX_REFERENCES:
+                break
             store, location = reference
             lookup = self.backend(store).resolve(location, spec.name)
             if lookup.value is None:
                 raise BackendError(f"the reference in {trail[-1]} points to {store} "
                                    f"{lookup.where}, and {lookup.detail or 'nothing is there'}",
-                                   "fix the reference, or create the secret it names")
-            lookup.where = f"{lookup.where}, referenced by {trail[0]}"
-            trail.append(f"{lookup.source} {lookup.where}")
-        raise BackendError(f"{spec.name}: more than {MAX_REFERENCES} references in a row "
-                           f"({' -> '.join(trail)})")
+                                   lookup.hint or "fix the reference, or create the secret "
+                                   "it names")
+            step = f"{lookup.source} {lookup.where}"
+            looped = step in trail
+            trail.append(step)
+            if looped:
+                raise BackendError(f"reference loop: {' -> '.join(trail)}",
+                                   "make one of these hold the value instead of a reference")
+            lookup.where = f"{lookup.where}, referenced by {origin}"
+        raise BackendError(f"more than {MAX_REFERENCES} references in a row: "
+                           f"{' -> '.join(trail)}",
+                           "point the reference straight at the store that holds the value")

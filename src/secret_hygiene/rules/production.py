@@ -32,6 +32,7 @@ KNOWN_DEFAULTS = frozenset({
     "default", "guest", "test", "testing", "pass", "welcome", "dev", "development", "master",
     "sa", "oracle", "django-insecure", "flask", "supersecret", "mysecret", "topsecret",
 })
+REFERENCE_LIKE = re.compile(r"\s*(?:vault|aws-secrets):", re.IGNORECASE)
 WEAK_WORDS = ("dev", "test", "secret", "change-me", "changeme", "insecure", "example", "sample",
               "demo", "dummy", "default")
 
@@ -47,7 +48,10 @@ def shannon_entropy(value: str) -> float:
 def weakness(value: str, min_entropy: float) -> str | None:
     """Why a live value is weak, in words that never quote it; None when it is not weak."""
     lower = value.strip().lower()
-    if is_placeholder(value):
+    # a live value that only starts like a reference (`Vault:...`, ` vault:...`; the stores
+    # followed the real ones) is a value: judged by what follows the prefix
+    looks_like = REFERENCE_LIKE.match(value)
+    if is_placeholder(value[looks_like.end():] if looks_like else value):
         return "is a placeholder, not a real value"
     if lower in KNOWN_DEFAULTS:
         return "is a well-known default"
@@ -107,6 +111,7 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
                             "no secret is required in it: every missing secret is only a "
                             "warning" + (f" (did you mean '{close[0]}'?)" if close else ""))
     ageless: list[str] = []  # present, but the source keeps no change time
+    unborn: list[str] = []  # created after the --as-of date
     for spec in manifest.secrets.values():
         required = spec.required(env_name)
         try:
@@ -135,6 +140,8 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
             status = _quality(emit, spec, lookup, manifest.policy.min_entropy) or status
         if lookup.changed is None:
             ageless.append(spec.name)
+        elif as_of is not None and _aware(lookup.changed) > now:
+            unborn.append(spec.name)
         elif _rotation(emit, spec, lookup, manifest.policy.rotation_days, now) and \
                 status == "ok":
             status = "due for rotation"
@@ -142,6 +149,9 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
     if ageless and "SH404" in selected:
         report.notes.append(f"rotation age not judged for {', '.join(ageless)}: where they were "
                             "found keeps no change time (environment variables, KV v1)")
+    if unborn and "SH404" in selected:
+        report.notes.append(f"rotation age not judged for {', '.join(unborn)}: the as-of date "
+                            f"{now.date().isoformat()} precedes their last change")
     if as_of is not None:
         report.sections["as_of"] = as_of.isoformat()
     report.sections["secrets"] = statuses
@@ -153,6 +163,8 @@ def run_validate(project: Project, environment: str | None, environ: Mapping[str
 
 def _provide(spec: SecretSpec, lookup: Lookup) -> str:
     """Where to put a missing secret, in the terms of the store it was looked for in."""
+    if lookup.hint:
+        return lookup.hint
     if lookup.source == "vault":
         return f"write {spec.name} to Vault at {lookup.where}"
     if lookup.source == "aws":
@@ -181,15 +193,17 @@ def _rotation(emit: Any, spec: SecretSpec, lookup: Lookup, default_days: int,
     if lookup.changed is None:
         return False
     days = spec.rotation_days or default_days
-    changed = lookup.changed if lookup.changed.tzinfo else \
-        lookup.changed.replace(tzinfo=timezone.utc)
-    age = (now - changed).days
+    age = (now - _aware(lookup.changed)).days
     if age <= days:
         return False
     emit("SH404", spec, f"{spec.name} last changed {age} days ago ({lookup.changed_how}); the "
          f"rotation period is {days} days", "rotate it: generate a new value, update the store, "
          "redeploy so it is loaded, then revoke the old credential")
     return True
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def _status(spec: SecretSpec, status: str, lookup: Lookup | None,
