@@ -497,3 +497,24 @@ def test_aws_age_comes_from_the_current_version(repo: Repo, run: Runner, moto: S
     result = validate(run, project, "--as-of", later, **aws_env(moto))
     [stale] = [f for f in result.findings if f["rule"] == "SH404"]
     assert "the current version's CreatedDate" in stale["message"]
+
+
+def test_vault_mount_that_does_not_exist(repo: Repo, run: Runner, openbao: Server,
+                                         vault_path: str) -> None:
+    project = project_for(repo, f"  vault: {{mount: none-{vault_path}, path: app}}\n")
+    result = validate(run, project, **vault_env(openbao))
+    assert result.code == 2 and result.report["complete"] is False
+    assert result.report["errors"] == [
+        f"Vault at {openbao.url} has no mount none-{vault_path} (reading "
+        f"none-{vault_path}/app)"]
+
+
+def test_aws_id_that_is_no_secret_id_is_about_that_secret(repo: Repo, run: Runner,
+                                                          moto: Server, vault_path: str) -> None:
+    aws_client(moto).create_secret(Name=f"{vault_path}/SECRET_KEY", SecretString=token(40))
+    project = aws_project(repo, f"{vault_path}/", "prod db#password")
+    result = validate(run, project, **aws_env(moto))
+    assert result.code == 2 and result.report["complete"] is False
+    assert result.report["errors"] == [
+        "the AWS secret id is not a valid secret name or ARN (1-512 of A-Z a-z 0-9 / _ + = . @ -)"]
+    assert statuses(result)["SECRET_KEY"][0] == "ok"

@@ -209,7 +209,7 @@ class VaultBackend:
         where = f" in namespace {self.namespace}" if self.namespace else ""
         detail = f"Vault has no secret at {secret}{where} (read as KV v{self.kv_version}"
         if kind is None:
-            detail += f"; is the mount KV v{3 - self.kv_version}?"
+            detail += f"; is {mount} a KV v{self.kv_version} mount?"
         hint = f"write {field} to Vault at {secret}{where}"
         if self.namespace:
             hint += ", or check VAULT_NAMESPACE"
@@ -224,6 +224,10 @@ class VaultBackend:
             if "namespace not found" in said:
                 raise BackendError(f"{at} has no namespace {self.namespace} (VAULT_NAMESPACE)",
                                    "set VAULT_NAMESPACE to an existing namespace, or unset it")
+            if "no handler for route" in said:
+                raise BackendError(f"{at} has no mount {mount} (reading {secret})",
+                                   "check the mount: backends.vault.mount, or the first segment "
+                                   "of the secret's vault: location or reference")
             return self._missing(shown, secret, mount, field)
         if isinstance(error, (errors.Forbidden, errors.Unauthorized)):
             raise BackendError(f"{at} refused {secret}: permission denied "
