@@ -230,7 +230,10 @@ def _clone_problems(project: Project, report: Report) -> None:
         report.errors.append("shallow clone: commits before the shallow boundary are not "
                              "available, so history cannot be fully scanned "
                              "(git fetch --unshallow)")
-    partial = run_git(repo.root, ["config", "--get", "extensions.partialclone"], check=False)
+    # a promisor remote (git >= 2.x records the filter per remote) or the older extension
+    partial = run_git(repo.root, ["config", "--get-regexp",
+                                  r"^(extensions\.partialclone|remote\..*\.promisor)$"],
+                      check=False)
     if partial.returncode == 0 and partial.stdout.strip():
         report.errors.append("partial clone: objects filtered out of the clone are not here "
                              "and are not fetched (no network); only the objects present were "

@@ -1,0 +1,397 @@
+"""`history` on generated repositories: the new-lines scan against whole-blob scans, merges,
+branches, pragmas that come and go, broken object stores, the cache, progress and formats."""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from secret_hygiene.context import open_project
+from secret_hygiene.delta import new_lines_only
+from secret_hygiene.findings import Finding
+from secret_hygiene.progress import Progress
+from secret_hygiene.rules.catalogue import RULES
+from secret_hygiene.rules.history import HistoryOptions, run_history
+from secret_hygiene.sources import SourceFile
+from test_reports import sarif_errors
+
+from conftest import Repo, Runner, aws_key_id, github_token, init_repo, private_key_pem, token
+
+EVERY_RULE = {rule.id for rule in RULES}
+NEXTLINE = "# pragma: allowlist nextline secret"
+
+
+def key(finding: Finding) -> tuple[Any, ...]:
+    extra = finding.extra
+    return (finding.path, finding.line, extra["found_by"], finding.identity, extra["commit"],
+            extra["in_head"], extra["reachable_from_head"])
+
+
+def history(root: Path, **options: Any) -> set[tuple[Any, ...]]:
+    project = open_project(root, None, None)
+    report = run_history(project, EVERY_RULE,
+                         HistoryOptions(cache=False, progress=False, **options))
+    assert report.complete, report.skipped
+    return {key(f) for f in report.findings}
+
+
+def secret_line(rng: random.Random, suffix: str) -> str:
+    value = token(rng.randint(20, 40))
+    return {".py": f'API_TOKEN = "{value}"',
+            ".ts": f"const key = 'sk_live_{token(24)}';",
+            ".md": f"Use `{github_token()}` to log in.",
+            ".env": f"DB_PASSWORD={value}",
+            "": f"export AWS_ACCESS_KEY_ID={aws_key_id()}"}[suffix]
+
+
+def plain_line(rng: random.Random, suffix: str, number: int) -> str:
+    word = rng.choice(["user", "order", "cache", "route", "token", "secret", "password"])
+    return {".py": f"value_{number} = compute('{word}', {number})",
+            ".ts": f"  logger.info('{word}', {{ id: {number} }});",
+            ".md": f"The {word} step number {number} is described here.",
+            ".env": f"FEATURE_{number}={word}",
+            "": f"echo {word} {number}"}[suffix]
+
+
+def generated_history(repo: Repo, seed: int) -> None:
+    """Files of several kinds edited over 30 commits: secrets in, out, moved and allowlisted,
+    a nextline pragma added above a secret and later removed, a CRLF rewrite, a private key
+    and a branch merged back. 80 files in the first commit, so the worker pool is used."""
+    rng = random.Random(seed)
+    kinds = {f"src/module_{i}.py": ".py" for i in range(40)}
+    kinds.update({f"web/view_{i}.ts": ".ts" for i in range(20)})
+    kinds.update({f"docs/page_{i}.md": ".md" for i in range(15)})
+    kinds.update({"deploy/.env.staging": ".env", "deploy/run": "", "bin/start": "",
+                  "config/app.yaml": ".yaml", "config/legacy.txt": ".txt"})
+    files: dict[str, list[str]] = {}
+    for path, suffix in kinds.items():
+        if suffix == ".yaml":
+            files[path] = ["app:", "  name: demo", "  port: 8080"]
+        elif suffix == ".txt":  # an INI file in disguise: detect-secrets' INI reading applies
+            files[path] = ["[db]", "host = db", "port = 5432"]
+        else:
+            files[path] = [plain_line(rng, suffix, n) for n in range(rng.randint(5, 30))]
+    repo.manifest()
+    for path, lines in files.items():
+        repo.write(path, "\n".join(lines) + "\n")
+    repo.commit("initial")
+    branch_started = False
+    for number in range(30):
+        if number == 12:
+            repo.git("checkout", "-q", "-b", "feature")
+            branch_started = True
+        if number == 20 and branch_started:
+            repo.git("checkout", "-q", "main")
+            repo.git("merge", "-q", "--no-ff", "-m", "merge feature", "feature")
+            files = {p: repo.path.joinpath(p).read_text().splitlines() for p in files}
+            branch_started = False
+        for path in rng.sample(sorted(files), 4):
+            suffix = kinds[path]
+            lines = files[path]
+            if suffix == ".yaml":
+                lines.append(f"  password: {token(18)}" if rng.random() < 0.3 else
+                             f"  key_{number}: {rng.randint(1, 99)}")
+            elif suffix == ".txt":
+                lines.append(f"password = {token(16)}" if rng.random() < 0.3 else
+                             f"option_{number} = {number}")
+            else:
+                for _ in range(rng.randint(1, 4)):
+                    at = rng.randint(0, len(lines))
+                    roll = rng.random()
+                    if roll < 0.2 and lines:
+                        del lines[min(at, len(lines) - 1)]
+                    elif roll < 0.35:
+                        lines[at:at] = [NEXTLINE, secret_line(rng, suffix)]
+                    elif roll < 0.45 and NEXTLINE in lines:
+                        lines.remove(NEXTLINE)  # the secret below it is exposed now
+                    elif roll < 0.6:
+                        lines.insert(at, secret_line(rng, suffix))
+                    elif roll < 0.7 and len(lines) > 3:
+                        moved = lines.pop(rng.randrange(len(lines)))
+                        lines.insert(rng.randint(0, len(lines)), moved)
+                    else:
+                        lines.insert(at, plain_line(rng, suffix, number * 100 + at))
+            ending = "\r\n" if number == 25 and path.endswith(".py") else "\n"
+            repo.write(path, ending.join(lines) + ending)
+        if number == 8:
+            repo.write("deploy/id_rsa.txt", private_key_pem())
+        if number == 16:  # the key's middle edited: a different key, same first line
+            pem = repo.path.joinpath("deploy/id_rsa.txt").read_text().splitlines()
+            pem[3] = pem[3][::-1]
+            repo.write("deploy/id_rsa.txt", "\n".join(pem) + "\n")
+        repo.commit(f"change {number}")
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_new_lines_scan_finds_what_whole_blob_scans_find(repo: Repo, seed: int) -> None:
+    generated_history(repo, seed)
+    whole = history(repo.path, whole_blobs=True, jobs=1)
+    assert len(whole) >= 10  # the generator planted enough to compare
+    assert history(repo.path, jobs=1) == whole
+    assert history(repo.path, jobs=2) == whole
+
+
+def test_a_removed_pragma_exposes_the_secret_at_that_commit(repo: Repo, run: Runner) -> None:
+    value = token(30)
+    repo.write("app.py", f'import os\n{NEXTLINE}\npassword = "{value}"\nDEBUG = False\n')
+    repo.commit("allowlisted")
+    assert run(repo.path, "history", "--format", "json").findings == []
+    repo.write("app.py", f'import os\npassword = "{value}"\nDEBUG = False\n')
+    repo.commit("pragma removed")
+    head = repo.git("rev-parse", "HEAD").stdout.strip()
+    result = run(repo.path, "history", "--format", "json")
+    [finding] = result.findings
+    assert (finding["path"], finding["line"], finding["commit"]) == ("app.py", 2, head)
+    assert value not in result.stdout
+
+
+def test_merges_report_the_branch_commit_and_conflict_resolutions(repo: Repo,
+                                                                  run: Runner) -> None:
+    repo.write("app.py", "A = 1\nB = 2\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "feature")
+    from_branch = github_token()
+    repo.write("feature.py", f'TOKEN = "{from_branch}"\n')
+    repo.write("app.py", "A = 10\nB = 2\n")
+    repo.commit("feature work")
+    branch_commit = repo.git("rev-parse", "HEAD").stdout.strip()
+    repo.git("checkout", "-q", "main")
+    repo.write("app.py", "A = 100\nB = 2\n")
+    repo.commit("main work")
+    repo.git("merge", "-q", "feature", check=False)  # conflicts in app.py
+    resolved = token(28)
+    repo.write("app.py", f'A = 1000\nB = 2\npassword = "{resolved}"\n')
+    repo.commit("merge feature")
+    merge_commit = repo.git("rev-parse", "HEAD").stdout.strip()
+    result = run(repo.path, "history", "--format", "json")
+    by_path = {f["path"]: f for f in result.findings}
+    assert by_path["feature.py"]["commit"] == branch_commit
+    assert by_path["app.py"]["commit"] == merge_commit and by_path["app.py"]["line"] == 3
+    assert all(f["reachable_from_head"] and f["in_head"] for f in result.findings)
+
+
+def test_secrets_only_on_other_branches_are_not_reachable_from_head(repo: Repo,
+                                                                    run: Runner) -> None:
+    repo.write("README.md", "demo\n")
+    repo.commit("base")
+    repo.git("checkout", "-q", "-b", "experiment")
+    repo.write("notes.py", f'password = "{token(24)}"\n')
+    repo.commit("experiment")
+    repo.git("checkout", "-q", "main")
+    result = run(repo.path, "history")
+    assert result.code == 1
+    assert "only on refs HEAD does not reach" in result.stdout
+    data = run(repo.path, "history", "--format", "json").report
+    [incident] = data["incidents"]
+    assert incident["reachable_from_head"] is False and incident["in_head"] is False
+    assert run(repo.path, "history", "--branch", "main", "--format", "json").findings == []
+
+
+def test_a_value_in_two_files_is_one_incident_with_both_paths(repo: Repo, run: Runner) -> None:
+    value = github_token()
+    repo.write("a.py", f'TOKEN = "{value}"\n')
+    repo.commit("one")
+    repo.write("b.sh", f"export GITHUB_TOKEN={value}\n")
+    repo.commit("two")
+    repo.git("rm", "-q", "a.py")
+    repo.commit("three")
+    first = repo.git("rev-list", "--max-parents=0", "HEAD").stdout.strip()
+    data = run(repo.path, "history", "--format", "json").report
+    assert len(data["findings"]) == 2
+    [incident] = data["incidents"]
+    assert incident["paths"] == ["a.py", "b.sh"] and incident["first_commit"] == first
+    assert incident["in_head"] is True and len(incident["steps"]) == 4
+    assert value not in json.dumps(data)
+
+
+def test_in_head_follows_the_value_not_the_file(repo: Repo, run: Runner) -> None:
+    repo.write("settings.py", f'SECRET = "{token(32)}"\nDEBUG = True\n')
+    repo.commit("leak")
+    repo.write("settings.py", f'SECRET = "{token(32)}"\nDEBUG = False\n')  # rotated in place
+    repo.commit("rotate")
+    findings = run(repo.path, "history", "--format", "json").findings
+    assert sorted(f["in_head"] for f in findings) == [False, True]
+
+
+# --- object stores that cannot answer -------------------------------------------------------
+
+def test_a_partial_clone_is_scanned_as_far_as_it_goes_and_incomplete(repo: Repo, run: Runner,
+                                                                     tmp_path: Path) -> None:
+    repo.write("deploy.sh", f"export AWS_ACCESS_KEY_ID={aws_key_id()}\n")
+    repo.write("old.py", f'password = "{token(24)}"\n')
+    repo.commit("leak")
+    repo.git("rm", "-q", "old.py")
+    repo.commit("remove")
+    repo.git("config", "uploadpack.allowfilter", "true")
+    clone = tmp_path / "partial"
+    subprocess.run(["git", "clone", "-q", "--filter=blob:none", f"file://{repo.path}",
+                    str(clone)], check=True, capture_output=True)
+    result = run(clone, "history", "--format", "json")
+    assert result.code == 2 and result.report["complete"] is False
+    assert any("partial clone" in error for error in result.report["errors"])
+    skipped = {s["path"] for s in result.report["skipped"]}
+    assert "old.py" in skipped  # filtered out and never fetched (no network)
+    assert [f["path"] for f in result.findings] == ["deploy.sh"]  # checked out, so present
+
+
+def test_a_corrupt_object_is_listed_and_the_rest_still_scanned(repo: Repo, run: Runner) -> None:
+    repo.write("a.py", f'password = "{token(24)}"\n')
+    repo.write("b.py", "print('hello')\n")
+    repo.commit("two files")
+    blob = repo.git("rev-parse", "HEAD:b.py").stdout.strip()
+    loose = repo.path / ".git" / "objects" / blob[:2] / blob[2:]
+    loose.chmod(0o644)
+    loose.write_bytes(b"this is not a zlib stream")
+    result = run(repo.path, "history", "--format", "json")
+    assert result.code == 2 and result.report["complete"] is False
+    assert [s["path"] for s in result.report["skipped"]] == ["b.py"]
+    assert [f["path"] for f in result.findings] == ["a.py"]
+
+
+def test_a_truncated_pack_is_a_one_line_error(repo: Repo, run: Runner) -> None:
+    for number in range(3):
+        repo.write(f"f{number}.py", f"x = {number}\n")
+        repo.commit(f"c{number}")
+    repo.git("repack", "-a", "-d", "-q")
+    [pack] = list((repo.path / ".git" / "objects" / "pack").glob("*.pack"))
+    pack.chmod(0o644)
+    pack.write_bytes(pack.read_bytes()[:40])
+    result = run(repo.path, "history")
+    assert result.code == 2
+    assert "Traceback" not in result.stderr and result.stderr.strip()
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+# --- the cache, progress and the formats ----------------------------------------------------
+
+def test_history_reuses_the_result_cache_of_check(repo: Repo, run: Runner) -> None:
+    for number in range(5):
+        repo.write(f"src/m{number}.py", f"value = {number}\n")
+    repo.commit("files")
+    run(repo.path, "check")
+    first = run(repo.path, "history", "-v")
+    assert "5 blobs from the result cache, 0 scanned" in first.stdout
+    repo.write("src/m0.py", "value = 'changed'\n")
+    repo.commit("change")
+    second = run(repo.path, "history", "-v")
+    assert "5 blobs from the result cache, 1 scanned" in second.stdout
+    assert "engine: 1 blobs scanned for the lines they add" in second.stdout
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_on_a_terminal_only() -> None:
+    screen = Terminal()
+    bar = Progress("history", None, stream=screen)
+    bar.advance(1, 2_000_000)
+    assert "1/? blobs" in screen.getvalue()
+    bar.total = 4
+    for _ in range(3):
+        bar.advance(1, 1_000_000)
+    assert "[" + "#" * 24 + "] 4/4 blobs, 5.0 MB" in screen.getvalue()
+    bar.close()
+    assert screen.getvalue().endswith("\r\x1b[K")
+    pipe = io.StringIO()
+    quiet = Progress("history", 10, stream=pipe)
+    quiet.advance(5, 100)
+    quiet.close()
+    assert pipe.getvalue() == ""
+
+
+def test_history_writes_no_progress_when_stderr_is_not_a_terminal(repo: Repo,
+                                                                   run: Runner) -> None:
+    repo.write("a.py", "x = 1\n")
+    repo.commit("one")
+    result = run(repo.path, "history")
+    assert "\r" not in result.stderr and "blobs/s" not in result.stderr
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "sarif", "github", "gitlab", "junit"])
+def test_history_never_prints_a_secret_in_any_format(repo: Repo, run: Runner,
+                                                      fmt: str) -> None:
+    password, github, key = token(26), github_token(), aws_key_id()
+    repo.write("secrets/db_password.txt", password + "\n")
+    repo.write("app.py", f'GITHUB_TOKEN = "{github}"\n')
+    repo.write("deploy.sh", f"export AWS_ACCESS_KEY_ID={key}\n")
+    repo.commit("leak")
+    repo.git("rm", "-q", "-r", "secrets", "app.py")
+    repo.commit("clean up")
+    result = run(repo.path, "history", "--format", fmt, "-v")
+    assert result.code == 1
+    for value in (password, github, key):
+        assert value not in result.stdout and value not in result.stderr
+        assert value[4:16] not in result.stdout
+    if fmt == "sarif":
+        document = json.loads(result.stdout)
+        assert sarif_errors(document) == []
+        incidents = document["runs"][0]["properties"]["incidents"]
+        assert {i["paths"][0] for i in incidents} >= {"app.py", "deploy.sh"}
+    if fmt == "text":
+        assert result.stdout.count("exposed:") == 3
+        assert "audit the logs for use of it since" in result.stdout
+
+
+# --- which lines of a new version are scanned -------------------------------------------------
+
+def source(path: str, lines: list[str]) -> SourceFile:
+    return SourceFile.from_text(path, "\n".join(lines) + "\n")
+
+
+def encoded(lines: list[str], ending: str = "\n") -> bytes:
+    return (ending.join(lines) + ending).encode()
+
+
+def test_only_added_lines_are_scanned_and_keep_their_numbers() -> None:
+    old = ["import os", "A = 1", "B = 2", "C = 3"]
+    new = ["import os", "A = 1", "X = 9", "B = 2", "C = 3", "Y = 8"]
+    subset = new_lines_only(source("app.py", new), encoded(old))
+    assert subset is not None
+    added = [n for n, flag in zip(subset.numbers, subset.new, strict=True) if flag]
+    assert added == [3, 6]
+    assert [line for line, flag in zip(subset.source.lines, subset.new, strict=True)
+            if flag] == ["X = 9", "Y = 8"]
+
+
+def test_moved_lines_and_line_endings_are_not_new() -> None:
+    old = ["A = 1", "B = 2", "C = 3"]
+    subset = new_lines_only(source("app.py", ["C = 3", "A = 1", "B = 2"]), encoded(old))
+    assert subset is not None and not any(subset.new)
+    crlf = new_lines_only(source("app.py", old), encoded(old, "\r\n"))
+    assert crlf is not None and not any(crlf.new)
+
+
+def test_a_line_below_a_pragma_that_came_or_went_is_scanned_again() -> None:
+    old = ["x = 1", NEXTLINE, "TOKEN = 'abc'", "y = 2"]
+    gone = new_lines_only(source("app.py", ["x = 1", "TOKEN = 'abc'", "y = 2"]), encoded(old))
+    assert gone is not None
+    assert [n for n, f in zip(gone.numbers, gone.new, strict=True) if f] == [2]
+    came = new_lines_only(source("app.py", old), encoded(["x = 1", "TOKEN = 'abc'", "y = 2"]))
+    assert came is not None
+    assert [n for n, f in zip(came.numbers, came.new, strict=True) if f] == [2, 3]
+    assert came.source.lines[0] == ""  # nothing above the run but a blank line
+
+
+@pytest.mark.parametrize(("path", "lines"), [
+    ("config.yaml", ["a:", "  b: 1"]),
+    ("settings.ini", ["[db]", "password = x"]),
+    ("notes.txt", ["[db]", "password = x"]),  # detect-secrets' eager INI reading parses it
+    ("key.txt", ["-----BEGIN RSA PRIVATE KEY-----", "abc", "-----END RSA PRIVATE KEY-----"]),
+    (".env.example", ["A=1"]),
+])
+def test_files_read_across_lines_are_scanned_whole(path: str, lines: list[str]) -> None:
+    assert new_lines_only(source(path, [*lines, "extra = 1"]), encoded(lines)) is None
+
+
+def test_an_empty_repository_has_no_history(tmp_path: Path, run: Runner) -> None:
+    repo = init_repo(tmp_path / "empty")
+    result = run(repo.path, "history", "-v")
+    assert result.code == 0 and "0 blobs" in result.stdout
