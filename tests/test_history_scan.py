@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from secret_hygiene.context import open_project
-from secret_hygiene.delta import new_lines_only
+from secret_hygiene.delta import NewLines, Version, new_lines_only
 from secret_hygiene.findings import Finding
 from secret_hygiene.progress import Progress
 from secret_hygiene.rules.catalogue import RULES
@@ -350,10 +350,16 @@ def encoded(lines: list[str], ending: str = "\n") -> bytes:
     return (ending.join(lines) + ending).encode()
 
 
+def new_lines(new: SourceFile, old: bytes) -> NewLines | None:
+    previous = Version.of_bytes(old)
+    assert previous is not None
+    return new_lines_only(new, previous, Version.of_text(new.text, new.lines))
+
+
 def test_only_added_lines_are_scanned_and_keep_their_numbers() -> None:
     old = ["import os", "A = 1", "B = 2", "C = 3"]
     new = ["import os", "A = 1", "X = 9", "B = 2", "C = 3", "Y = 8"]
-    subset = new_lines_only(source("app.py", new), encoded(old))
+    subset = new_lines(source("app.py", new), encoded(old))
     assert subset is not None
     added = [n for n, flag in zip(subset.numbers, subset.new, strict=True) if flag]
     assert added == [3, 6]
@@ -363,18 +369,18 @@ def test_only_added_lines_are_scanned_and_keep_their_numbers() -> None:
 
 def test_moved_lines_and_line_endings_are_not_new() -> None:
     old = ["A = 1", "B = 2", "C = 3"]
-    subset = new_lines_only(source("app.py", ["C = 3", "A = 1", "B = 2"]), encoded(old))
+    subset = new_lines(source("app.py", ["C = 3", "A = 1", "B = 2"]), encoded(old))
     assert subset is not None and not any(subset.new)
-    crlf = new_lines_only(source("app.py", old), encoded(old, "\r\n"))
+    crlf = new_lines(source("app.py", old), encoded(old, "\r\n"))
     assert crlf is not None and not any(crlf.new)
 
 
 def test_a_line_below_a_pragma_that_came_or_went_is_scanned_again() -> None:
     old = ["x = 1", NEXTLINE, "TOKEN = 'abc'", "y = 2"]
-    gone = new_lines_only(source("app.py", ["x = 1", "TOKEN = 'abc'", "y = 2"]), encoded(old))
+    gone = new_lines(source("app.py", ["x = 1", "TOKEN = 'abc'", "y = 2"]), encoded(old))
     assert gone is not None
     assert [n for n, f in zip(gone.numbers, gone.new, strict=True) if f] == [2]
-    came = new_lines_only(source("app.py", old), encoded(["x = 1", "TOKEN = 'abc'", "y = 2"]))
+    came = new_lines(source("app.py", old), encoded(["x = 1", "TOKEN = 'abc'", "y = 2"]))
     assert came is not None
     assert [n for n, f in zip(came.numbers, came.new, strict=True) if f] == [2, 3]
     assert came.source.lines[0] == ""  # nothing above the run but a blank line
@@ -389,7 +395,7 @@ def test_a_line_below_a_pragma_that_came_or_went_is_scanned_again() -> None:
     (".env.example", ["A=1"]),
 ])
 def test_files_read_across_lines_are_scanned_whole(path: str, lines: list[str]) -> None:
-    assert new_lines_only(source(path, [*lines, "extra = 1"]), encoded(lines)) is None
+    assert new_lines(source(path, [*lines, "extra = 1"]), encoded(lines)) is None
 
 
 def test_an_empty_repository_has_no_history(tmp_path: Path, run: Runner) -> None:

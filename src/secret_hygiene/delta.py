@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .findings import Finding
 from .rules import leaks
 from .sources import Kind, SourceFile, decode, is_binary, normal_lines
-from .suppress import NEXTLINE
+from .suppress import NEXTLINE, may_allowlist_next_line
 
 MULTILINE_MARKERS = re.compile(r"-----BEGIN|---- BEGIN SSH2")
 
@@ -62,13 +62,32 @@ def _common_prefix(first: list[str], second: list[str]) -> int:
     return low
 
 
-def new_lines_only(source: SourceFile, previous: bytes) -> NewLines | None:
-    """What of ``source`` to scan given that its ``previous`` version was scanned, or None when
-    the whole file must be scanned (see the module docstring)."""
-    if reading_crosses_lines(source) or is_binary(previous):
+@dataclass
+class Version:
+    """A file version's lines, as the next version is compared with them."""
+
+    lines: list[str]
+    pragmas: bool  # whether an allowlist pragma for a next line may be in it
+
+    @classmethod
+    def of_text(cls, text: str, lines: list[str]) -> Version:
+        return cls(lines, may_allowlist_next_line(text) and NEXTLINE.search(text) is not None)
+
+    @classmethod
+    def of_bytes(cls, data: bytes) -> Version | None:
+        if is_binary(data):
+            return None
+        text, lines = normal_lines(decode(data)[0])
+        return cls.of_text(text, lines)
+
+
+def new_lines_only(source: SourceFile, previous: Version, this: Version) -> NewLines | None:
+    """What of ``source`` (whose own ``Version`` is ``this``) to scan given that its
+    ``previous`` version was scanned, or None when the whole file must be scanned (see the
+    module docstring)."""
+    if reading_crosses_lines(source):
         return None
-    old_text = decode(previous)[0]
-    old = normal_lines(old_text)[1]
+    old = previous.lines
     lines = source.lines
     # the unchanged head and tail are compared at C speed; only the middle is looked at closely
     head = _common_prefix(lines, old)
@@ -77,7 +96,7 @@ def new_lines_only(source: SourceFile, previous: bytes) -> NewLines | None:
     middle = old[head:len(old) - tail]
     known = set(middle)
     new = [False] * len(lines)
-    pragmas = NEXTLINE.search(old_text) is not None or NEXTLINE.search(source.text) is not None
+    pragmas = previous.pragmas or this.pragmas
     if not pragmas:  # no allowlist pragma for a next line in either version: text decides
         for index in range(head, len(lines) - tail):
             new[index] = lines[index] not in known

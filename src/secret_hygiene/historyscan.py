@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +27,7 @@ from .contentscan import (
     scan_source,
     settings_digest,
 )
-from .delta import new_lines_only
+from .delta import Version, new_lines_only
 from .history_git import MAX_REQUESTS, BlobReader
 from .manifest import Manifest
 from .repo import GitError
@@ -35,6 +36,7 @@ from .sources import SourceFile, source_from_bytes
 
 PARALLEL_MIN_BLOBS = 64
 CHUNK = MAX_REQUESTS // 2  # blobs per worker task: each may need its previous version too
+RECENT_LINES = 400_000  # lines of recent versions each worker keeps (tens of MB at most)
 POOL_CHUNK = 48  # smaller in a pool, so the workers share the work evenly
 CACHE_FILE = "results-v1.sqlite"
 
@@ -68,6 +70,16 @@ class _Worker:
         self.manifest = manifest
         self.reader: BlobReader | None = None
         self.cache = ResultCache(cache_path, namespace) if cache_path else None
+        # versions scanned lately: most blobs replace one this worker has just read
+        self.recent: OrderedDict[str, Version] = OrderedDict()
+        self.recent_lines = 0
+
+    def _remember(self, blob: str, version: Version) -> None:
+        self.recent[blob] = version
+        self.recent_lines += len(version.lines)
+        while self.recent_lines > RECENT_LINES and self.recent:
+            _, dropped = self.recent.popitem(last=False)
+            self.recent_lines -= len(dropped.lines)
 
     def _read_many(self, blobs: list[str]) -> list[bytes | None]:
         """The blobs' bytes; when git gives up on one object, each is asked for alone, so only
@@ -96,9 +108,20 @@ class _Worker:
             self.reader = None
 
     def scan_chunk(self, tasks: list[BlobTask]) -> list[BlobResult]:
-        wanted = [task.blob for task in tasks] + [t.previous for t in tasks if t.previous]
+        chunk = {task.blob for task in tasks}
+        wanted = [task.blob for task in tasks] + list(dict.fromkeys(
+            t.previous for t in tasks
+            if t.previous and t.previous not in self.recent and t.previous not in chunk))
         contents = dict(zip(wanted, self._read_many(wanted), strict=True))
         return [self.scan(task, contents) for task in tasks]
+
+    def _previous(self, blob: str, contents: dict[str, bytes | None]) -> Version | None:
+        known = self.recent.get(blob)
+        if known is not None:
+            self.recent.move_to_end(blob)
+            return known
+        data = contents.get(blob)
+        return Version.of_bytes(data) if data is not None else None
 
     def scan(self, task: BlobTask, contents: dict[str, bytes | None]) -> BlobResult:
         data = contents.get(task.blob)
@@ -113,8 +136,10 @@ class _Worker:
             from .rules.compose import secret_names_in_env_text
 
             result.env_names = secret_names_in_env_text(source.text, self.manifest)
-        before = contents.get(task.previous) if task.previous else None
-        subset = new_lines_only(source, before) if before is not None else None
+        this = Version.of_text(source.text, source.lines)
+        self._remember(task.blob, this)
+        before = self._previous(task.previous, contents) if task.previous else None
+        subset = new_lines_only(source, before, this) if before is not None else None
         if subset is None:
             result.outcome, result.cached, result.new_entry = self._outcome(
                 source, task.path, data)

@@ -13,6 +13,14 @@ OURS = re.compile(r"secret-hygiene:\s*ignore(?:\[(?P<rules>[^\]]*)\])?", re.IGNO
 GITLEAKS = re.compile(r"gitleaks:allow")
 
 
+def may_allowlist_next_line(text: str) -> bool:
+    """A cheap necessary condition for NEXTLINE matching somewhere in ``text`` (its literal
+    part, with the case folding re.IGNORECASE applies)."""
+    from .rules.values import FOLD
+
+    return "nextline" in text.translate(FOLD).lower()
+
+
 def silenced(rule: str, line: str, previous: str) -> bool:
     """True when a comment on ``line`` (or a nextline pragma on ``previous``) silences ``rule``."""
     if PRAGMA.search(line) or NEXTLINE.search(previous) or GITLEAKS.search(line):
