@@ -402,3 +402,32 @@ def test_an_empty_repository_has_no_history(tmp_path: Path, run: Runner) -> None
     repo = init_repo(tmp_path / "empty")
     result = run(repo.path, "history", "-v")
     assert result.code == 0 and "0 blobs" in result.stdout
+
+
+# --- incidents ------------------------------------------------------------------------------
+
+def test_check_gives_the_rotation_steps_per_exposed_secret(repo: Repo, run: Runner) -> None:
+    repo.manifest()
+    key = aws_key_id()
+    repo.write("deploy.sh", f"export AWS_ACCESS_KEY_ID={key}\n")
+    repo.write("secrets/db_password.txt", token(24) + "\n")
+    repo.commit("leaks")
+    data = run(repo.path, "check", "--format", "json").report
+    kinds = sorted((i["found_by"], i["paths"][0]) for i in data["incidents"])
+    assert kinds == [("AWS Access Key", "deploy.sh"), ("secret file", "secrets/db_password.txt")]
+    assert all(i["first_commit"] is None and len(i["steps"]) == 4 for i in data["incidents"])
+    text = run(repo.path, "check").stdout
+    assert "exposed: AWS Access Key value AK… (20 chars) in deploy.sh" in text
+    assert "for each exposed secret (2):" in text and text.count("1. rotate it now") == 1
+    assert key not in text
+
+
+def test_accepted_findings_are_no_incidents(repo: Repo, run: Runner) -> None:
+    repo.write("deploy.sh", f"export AWS_ACCESS_KEY_ID={aws_key_id()}\n")
+    repo.commit("leak")
+    assert run(repo.path, "baseline").code == 0
+    repo.commit("baseline")
+    assert run(repo.path, "check", "--format", "json").report["incidents"] == []
+    history = run(repo.path, "history", "--format", "json")  # an accepted value stays accepted
+    assert history.findings == [] and history.report["incidents"] == []
+    assert run(repo.path, "history", "--no-baseline", "--format", "json").report["incidents"]

@@ -37,6 +37,7 @@ from .manifest import ManifestError
 from .repo import GitError
 from .report import FORMATS, Style, render
 from .rules import catalogue
+from .rules.incidents import incidents
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -272,6 +273,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         report.notes.append("no secret-manifest.yaml: manifest checks were skipped "
                             "(run `secret-hygiene init` to write one)")
     apply_baseline(report, project, args)
+    if report.scanned_content:
+        report.sections["incidents"] = incidents(report.findings)
     report.sections.pop("whole_repository", None)
     return emit(report, args)
 
@@ -306,6 +309,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                              progress=not (args.no_progress or args.quiet))
     report = run_history(project, selected_rules(args), options)
     apply_baseline(report, project, args)
+    report.sections["incidents"] = incidents(report.findings)
     return emit(report, args)
 
 

@@ -79,9 +79,16 @@ def _sections(report: Report, style: Style) -> list[str]:
         for item in report.sections.get("deliveries", []):
             lines.append(f"delivered: {item['secret']} to service {item['service']} by "
                          f"{printable(item['how'])} ({printable(item['project'])})")
-    for incident in report.sections.get("incidents", []):
-        if style.verbosity < 0:
-            break
+    incidents = report.sections.get("incidents", []) if style.verbosity >= 0 else []
+    if report.command != "history" and incidents:  # exposed now: the same steps for each
+        for incident in incidents:
+            paths = ", ".join(printable(p) for p in incident["paths"])
+            where = "" if incident["sha256"] is None else f" in {paths}"  # files name themselves
+            lines.append(f"exposed: {printable(incident['secret'])}{where}")
+        lines.append(f"for each exposed secret ({len(incidents)}):")
+        lines.extend(f"    {n}. {step}" for n, step in enumerate(incidents[0]["steps"], 1))
+        return lines
+    for incident in incidents:
         lines.append(f"exposed: {printable(incident['secret'])}")
         lines.append(f"    {_exposure(incident)}")
         for number, step in enumerate(incident["steps"], start=1):

@@ -27,10 +27,9 @@ from ..sources import excluded, glob_match
 from ..text.placeholders import is_template_file
 from .catalogue import get
 from .files import KEEP_FILES, KEY_FILE_NAMES, KEY_FILE_SUFFIXES, is_env_file
-from .incidents import incidents
+from .incidents import KINDS
 
 HISTORY_RULES = frozenset({"SH101", "SH102", "SH103"})
-LEAK_NAMES = {"SH101": "literal secret", "SH103": "literal fallback"}
 
 
 @dataclass
@@ -206,7 +205,7 @@ class _History:
                 first.extra["reachable_from_head"] = bool(
                     first.extra["reachable_from_head"]) or reachable
                 continue
-            name = LEAK_NAMES.get(found.rule) or str(found.extra.get("type") or "secret")
+            name = KINDS.get(found.rule) or str(found.extra.get("type") or "secret")
             self.values[key] = Finding(
                 rule.id, rule.severity, origin.path, found.line, found.column,
                 f"{found.message} ({found.rule}) entered history in {origin.commit[:12]}",
@@ -269,6 +268,5 @@ def run_history(project: Project, selected: set[str],
     report.findings = run.findings()
     report.notes.extend(scanner.notes)
     report.engine = dict(scanner.stats)
-    report.sections["incidents"] = incidents(report.findings)
     report.seconds = time.monotonic() - started
     return report

@@ -11,6 +11,10 @@ from typing import Any
 
 from ..findings import Finding
 
+# the findings that mean a secret is (or was) exposed in the repository: literal values, leaks,
+# committed secret files, and anything history found
+EXPOSING = frozenset({"SH101", "SH102", "SH201", "SH501"})
+
 
 def steps(since: str | None) -> list[str]:
     audit = f"since {since}" if since else "since it was first committed"
@@ -24,6 +28,19 @@ def steps(since: str | None) -> list[str]:
     ]
 
 
+KINDS = {"SH101": "literal secret", "SH103": "literal fallback", "SH201": "secret file"}
+
+
+def _kind(finding: Finding) -> str:
+    """What was exposed, in the words of the rule that found it."""
+    extra = finding.extra
+    if extra.get("found_by_name"):
+        return str(extra["found_by_name"])
+    if extra.get("type"):  # a leak plugin's name
+        return str(extra["type"])
+    return KINDS.get(str(extra.get("found_by") or finding.rule), "secret")
+
+
 def _group(finding: Finding) -> str:
     return f"value:{finding.secret.sha256}" if finding.secret else f"file:{finding.path}"
 
@@ -33,13 +50,14 @@ def incidents(findings: list[Finding]) -> list[dict[str, Any]]:
     `check` - are exposed now and sort first)."""
     groups: dict[str, list[Finding]] = {}
     for finding in findings:
+        if finding.rule not in EXPOSING:
+            continue
         groups.setdefault(_group(finding), []).append(finding)
     result: list[dict[str, Any]] = []
     for members in groups.values():
         first = min(members, key=lambda f: (str(f.extra.get("author_date", "")),
                                             f.path or ""))
-        kind = str(first.extra.get("found_by_name") or first.extra.get("found_by") or
-                   first.rule)
+        kind = _kind(first)
         if first.secret is None:
             what = f"secret file {first.path}"
         else:
