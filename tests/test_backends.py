@@ -270,10 +270,12 @@ def test_missing_extra_names_the_install_command(repo: Repo, run: Runner,
     monkeypatch.setitem(sys.modules, "boto3", None)
     vault = validate(run, project, SECRET_BACKEND="vault")  # pragma: allowlist secret
     assert vault.report["errors"] == [
-        "the vault backend needs hvac: pip install 'secret-hygiene[vault]'"]
+        "the vault backend needs hvac: pip install hvac (or install secret-hygiene with its "
+        "[vault] extra)"]
     aws = validate(run, project, SECRET_BACKEND="aws")  # pragma: allowlist secret
     assert aws.report["errors"] == [
-        "the aws backend needs boto3: pip install 'secret-hygiene[aws]'"]
+        "the aws backend needs boto3: pip install boto3 (or install secret-hygiene with its "
+        "[aws] extra)"]
     assert vault.code == aws.code == 2
     assert "additional_dependencies: [hvac]" in vault.findings[0]["hint"]
 

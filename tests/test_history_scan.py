@@ -191,6 +191,11 @@ def test_secrets_only_on_other_branches_are_not_reachable_from_head(repo: Repo,
     [incident] = data["incidents"]
     assert incident["reachable_from_head"] is False and incident["in_head"] is False
     assert run(repo.path, "history", "--branch", "main", "--format", "json").findings == []
+    both = run(repo.path, "history", "--branch", "main", "--branch", "experiment",
+               "--format", "json")
+    assert [f["path"] for f in both.findings] == ["notes.py"]
+    assert run(repo.path, "history", "--since", "main", "--since", "experiment",
+               "--format", "json").findings == []
 
 
 def test_a_value_in_two_files_is_one_incident_with_both_paths(repo: Repo, run: Runner) -> None:
@@ -431,3 +436,21 @@ def test_accepted_findings_are_no_incidents(repo: Repo, run: Runner) -> None:
     history = run(repo.path, "history", "--format", "json")  # an accepted value stays accepted
     assert history.findings == [] and history.report["incidents"] == []
     assert run(repo.path, "history", "--no-baseline", "--format", "json").report["incidents"]
+
+
+def test_a_key_in_a_committed_key_file_is_one_incident(repo: Repo, run: Runner) -> None:
+    repo.write("deploy/id_rsa", private_key_pem())
+    repo.commit("key")
+    for command in ("check", "history"):
+        data = run(repo.path, command, "--format", "json").report
+        assert len(data["findings"]) >= 2  # the file and the key in it
+        [incident] = data["incidents"]
+        assert incident["secret"] == "secret file deploy/id_rsa"
+
+
+def test_quiet_still_says_where_the_report_went(repo: Repo, run: Runner,
+                                               tmp_path: Path) -> None:
+    repo.write("a.py", "x = 1\n")
+    repo.commit("one")
+    result = run(repo.path, "history", "-q", "--output", str(tmp_path / "report.txt"))
+    assert result.code == 0 and f"-> {tmp_path / 'report.txt'}" in result.stderr

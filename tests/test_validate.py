@@ -114,6 +114,14 @@ def test_short_value(project: Repo, run: Runner) -> None:
     assert "20" not in finding["message"]  # not even the length of a live value
 
 
+def test_a_short_weak_value_is_both_too_short_and_weak(project: Repo, run: Runner) -> None:
+    result = validate(run, project, "--env", "production", SECRET_KEY="a" * 6,
+                      DB_PASSWORD=token(40))
+    rules = sorted(f["rule"] for f in result.findings if f["message"].startswith("SECRET_KEY"))
+    assert rules == ["SH402", "SH403"]
+    assert statuses(result)["SECRET_KEY"][0] == "too short"
+
+
 def test_quality_checks_do_not_apply_to_identifiers(project: Repo, run: Runner) -> None:
     result = validate(run, project, "--env", "production", SECRET_KEY=token(40),
                       DB_PASSWORD=token(40), AUTH0_DOMAIN="dev", AUTH0_CLIENT_ID="test")

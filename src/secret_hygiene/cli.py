@@ -106,11 +106,14 @@ def build_parser() -> argparse.ArgumentParser:
     _common(validate)
 
     history = commands.add_parser("history", help="scan every commit's content once per blob")
-    history.add_argument("--since", metavar="REV", help="only commits not reachable from REV")
-    history.add_argument("--branch", metavar="REF", help="only history reachable from REF "
-                         "(default: every ref)")
+    history.add_argument("--since", metavar="REV", action="append", default=[],
+                         help="only commits not reachable from REV (repeatable)")
+    history.add_argument("--branch", metavar="REF", action="append", default=[],
+                         help="only history reachable from REF (repeatable; default: every "
+                              "ref)")
     history.add_argument("--no-progress", action="store_true",
-                         help="no progress bar (it is only drawn when stderr is a terminal)")
+                         help="no progress bar (it is only drawn when stderr is a terminal, and "
+                              "never with -q)")
     _common(history)
 
     init = commands.add_parser("init", help="write a manifest from what the repository shows")
@@ -207,11 +210,10 @@ def emit(report: Report, args: argparse.Namespace) -> int:
     text = render(report, args.format, style)
     if args.output:
         write_atomically(Path(args.output), text)
-        if not args.quiet:
-            summary = render(Report(report.command, report.findings, report.skipped, [],
-                                    report.files, report.seconds, report.suppressed,
-                                    report.errors), "text", Style(verbosity=-1))
-            sys.stderr.write(summary.splitlines()[-1] + f" -> {args.output}\n")
+        summary = render(Report(report.command, report.findings, report.skipped, [],
+                                report.files, report.seconds, report.suppressed,
+                                report.errors), "text", Style(verbosity=-1))
+        sys.stderr.write(summary.splitlines()[-1] + f" -> {args.output}\n")  # -q keeps it
     else:
         write_stdout(text, terminal=args.format == "text")
     return exit_code(report, style.fail_on)

@@ -17,7 +17,7 @@ from typing import Any
 from ..manifest import Manifest, SecretSpec
 from . import BackendError, Lookup, StoreTimeout, bounded, check_url, deadline, json_type
 
-INSTALL = "pip install 'secret-hygiene[aws]'"
+INSTALL = "pip install boto3 (or install secret-hygiene with its [aws] extra)"
 STORE = "AWS Secrets Manager"
 SETUP_ERRORS = frozenset({"NoCredentialsError", "PartialCredentialsError", "NoRegionError",
                           "ProfileNotFound"})

@@ -21,7 +21,7 @@ from ..fsread import reason
 from ..manifest import Manifest, SecretSpec
 from . import BackendError, Lookup, StoreTimeout, bounded, check_url, deadline, json_type
 
-INSTALL = "pip install 'secret-hygiene[vault]'"
+INSTALL = "pip install hvac (or install secret-hygiene with its [vault] extra)"
 TIMEOUT = (3.05, 10)  # connect, read (seconds), each also within the overall deadline
 HEADER_SAFE = re.compile(r"[!-~]+")  # printable ASCII, no whitespace: what a header can carry
 REACH_HINT = "check VAULT_ADDR and that the server is reachable from here"

@@ -52,7 +52,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             result["locations"] = [{"physicalLocation": physical}]
         if finding.secret is not None:
             result["properties"]["secret"] = finding.secret.as_json()
-        for key in ("commit", "author_date", "reachable_from_head", "type"):
+        for key in ("commit", "author_date", "reachable_from_head", "in_head", "type"):
             if key in finding.extra:
                 result["properties"][key] = finding.extra[key]
         results.append(result)

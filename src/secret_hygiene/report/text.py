@@ -44,7 +44,8 @@ def render(report: Report, style: Style) -> str:
         if finding.hint and style.verbosity >= 0:
             lines.append(f"    hint: {finding.hint}")
         if "commit" in finding.extra and style.verbosity >= 0:
-            reachable = "still reachable from HEAD" if finding.extra.get("reachable_from_head") \
+            reachable = "still in HEAD's tree" if finding.extra.get("in_head") else \
+                "still reachable from HEAD" if finding.extra.get("reachable_from_head") \
                 else "not reachable from HEAD"
             lines.append(f"    first commit {finding.extra['commit'][:12]} "
                          f"({finding.extra.get('author_date', '?')}), {reachable}")

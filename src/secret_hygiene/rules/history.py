@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from ..compose import normalise_path
@@ -34,8 +34,8 @@ HISTORY_RULES = frozenset({"SH101", "SH102", "SH103"})
 
 @dataclass
 class HistoryOptions:
-    since: str | None = None
-    branch: str | None = None
+    since: list[str] = field(default_factory=list)
+    branch: list[str] = field(default_factory=list)
     jobs: int | None = None
     cache: bool = True
     progress: bool = True
@@ -247,9 +247,8 @@ def run_history(project: Project, selected: set[str],
     repo = project.repo
     if repo is None:
         raise GitError("history needs a git repository")
-    revisions = [_commit(project, options.branch, "--branch")] if options.branch else ["--all"]
-    if options.since:
-        revisions.append(f"^{_commit(project, options.since, '--since')}")
+    revisions = [_commit(project, ref, "--branch") for ref in options.branch] or ["--all"]
+    revisions += [f"^{_commit(project, rev, '--since')}" for rev in options.since]
     _clone_problems(project, report)
     run = _History(project, report, selected)
     scanner = HistoryScanner(repo.root, project.manifest, jobs=options.jobs,

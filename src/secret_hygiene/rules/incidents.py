@@ -48,15 +48,16 @@ def _group(finding: Finding) -> str:
 def incidents(findings: list[Finding]) -> list[dict[str, Any]]:
     """Grouped in the order the secrets entered history (findings without a commit - from
     `check` - are exposed now and sort first)."""
+    exposing = [f for f in findings if f.rule in EXPOSING]
+    files = {f.path for f in exposing if f.secret is None}
     groups: dict[str, list[Finding]] = {}
-    for finding in findings:
-        if finding.rule not in EXPOSING:
-            continue
-        groups.setdefault(_group(finding), []).append(finding)
+    for finding in exposing:  # a value inside a committed secret file is that file's incident
+        key = f"file:{finding.path}" if finding.path in files else _group(finding)
+        groups.setdefault(key, []).append(finding)
     result: list[dict[str, Any]] = []
     for members in groups.values():
-        first = min(members, key=lambda f: (str(f.extra.get("author_date", "")),
-                                            f.path or ""))
+        first = min(members, key=lambda f: (f.secret is not None,
+                                            str(f.extra.get("author_date", "")), f.path or ""))
         kind = _kind(first)
         if first.secret is None:
             what = f"secret file {first.path}"

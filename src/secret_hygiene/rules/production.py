@@ -174,18 +174,20 @@ def _provide(spec: SecretSpec, lookup: Lookup) -> str:
 
 
 def _quality(emit: Any, spec: SecretSpec, lookup: Lookup, min_entropy: float) -> str | None:
+    """SH402 and SH403, each when it applies: a short value can be weak as well."""
     value = lookup.value or ""
-    problem = weakness(value, min_entropy)
-    if problem is not None:
-        emit("SH403", spec, f"{spec.name} (from {lookup.source} {lookup.where}) {problem}",
-             f"generate a random value for {spec.name} and store it in the secret store")
-        return "weak"
+    status = None
     if spec.min_length is not None and len(value) < spec.min_length:
         emit("SH402", spec, f"{spec.name} (from {lookup.source} {lookup.where}) is shorter than "
              f"min_length {spec.min_length}",
              f"generate a value of at least {spec.min_length} characters")
-        return "too short"
-    return None
+        status = "too short"
+    problem = weakness(value, min_entropy)
+    if problem is not None:
+        emit("SH403", spec, f"{spec.name} (from {lookup.source} {lookup.where}) {problem}",
+             f"generate a random value for {spec.name} and store it in the secret store")
+        status = status or "weak"
+    return status
 
 
 def _rotation(emit: Any, spec: SecretSpec, lookup: Lookup, default_days: int,
