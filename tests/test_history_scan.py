@@ -445,7 +445,7 @@ def test_a_key_in_a_committed_key_file_is_one_incident(repo: Repo, run: Runner) 
         data = run(repo.path, command, "--format", "json").report
         assert len(data["findings"]) >= 2  # the file and the key in it
         [incident] = data["incidents"]
-        assert incident["secret"] == "secret file deploy/id_rsa"
+        assert incident["what"] == "secret file deploy/id_rsa"
 
 
 def test_quiet_still_says_where_the_report_went(repo: Repo, run: Runner,

@@ -85,12 +85,12 @@ def _sections(report: Report, style: Style) -> list[str]:
         for incident in incidents:
             paths = ", ".join(printable(p) for p in incident["paths"])
             where = "" if incident["sha256"] is None else f" in {paths}"  # files name themselves
-            lines.append(f"exposed: {printable(incident['secret'])}{where}")
+            lines.append(f"exposed: {printable(incident['what'])}{where}")
         lines.append(f"for each exposed secret ({len(incidents)}):")
         lines.extend(f"    {n}. {step}" for n, step in enumerate(incidents[0]["steps"], 1))
         return lines
     for incident in incidents:
-        lines.append(f"exposed: {printable(incident['secret'])}")
+        lines.append(f"exposed: {printable(incident['what'])}")
         lines.append(f"    {_exposure(incident)}")
         for number, step in enumerate(incident["steps"], start=1):
             lines.append(f"    {number}. {step}")

@@ -65,7 +65,7 @@ def incidents(findings: list[Finding]) -> list[dict[str, Any]]:
             what = f"{kind} value {first.secret.redacted} ({first.secret.length} chars)"
         since = first.extra.get("author_date")
         result.append({
-            "secret": what,
+            "what": what,
             "found_by": kind,
             "sha256": first.secret.sha256 if first.secret else None,
             "paths": sorted({m.path or "" for m in members}),
