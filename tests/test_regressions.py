@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import subprocess
 import sys
 from pathlib import Path
@@ -306,3 +307,28 @@ def test_settings_about_secrets_are_not_secrets(repo: Repo, run: Runner) -> None
     repo.commit()
     result = run(repo.path, "check", "--format", "json", "--select", "SH102")
     assert result.at("SH102") == [(".gitlab-ci.yml", 7)]
+
+
+def test_scrubbing_many_values_finds_every_occurrence() -> None:
+    from secret_hygiene.findings import _Redaction
+
+    values = [token(random.randint(16, 40)) for _ in range(3000)]  # all random enough to keep
+    shown = values[::7]
+    text = "\n".join(f"line {i}: {'x' * (i % 5)}{v}{'y' * (i % 3)} end" for i, v in
+                     enumerate(shown)) * 3
+    redaction = _Redaction()
+    for value in values:
+        redaction.remember(value)
+    assert len(values) * len(text) > 20_000_000  # the indexed path
+    scrubbed = redaction.scrub(text)
+    assert not any(value in scrubbed for value in shown)
+    assert scrubbed.count("[redacted]") == 3 * len(shown)
+
+
+def test_thousands_of_secrets_in_one_file_are_each_reported(repo: Repo, run: Runner) -> None:
+    lines = [f'password{i} = "{token(14)}"' for i in range(3000)]
+    repo.write("many.py", "\n".join(lines) + "\n")
+    repo.commit("many")
+    result = run(repo.path, "check", "--format", "json", "--select", "SH102")
+    assert len(result.findings) == 3000
+    assert "[redacted]" not in result.stdout and lines[0].split('"')[1] not in result.stdout

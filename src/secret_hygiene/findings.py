@@ -68,6 +68,7 @@ class _Redaction:
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._captures: list[list[str]] = []
 
     def remember(self, value: str) -> None:
         """Values long and random enough that output text can only contain them by leaking.
@@ -76,11 +77,17 @@ class _Redaction:
         messages and tell the reader which word the value is.
         """
         value = value.strip()
-        if len(value) >= self.MIN_LENGTH and _entropy(value) >= self.MIN_ENTROPY:
+        if len(value) >= self.MIN_LENGTH and value not in self._values and \
+                _entropy(value) >= self.MIN_ENTROPY:
             self._values.add(value)
+            for captured in self._captures:
+                captured.append(value)
 
     def scrub(self, text: str) -> str:
-        for value in sorted(self._values, key=len, reverse=True):
+        values = self._values
+        if len(values) * len(text) > SCRUB_DIRECT_LIMIT:
+            values = _occurring(values, text)
+        for value in sorted(values, key=len, reverse=True):
             if value in text:
                 text = text.replace(value, "[redacted]")
         return text
@@ -91,10 +98,34 @@ class _Redaction:
     @contextlib.contextmanager
     def capture(self) -> Iterator[list[str]]:
         """The values remembered inside the block (to hand from a worker to the parent)."""
-        before = set(self._values)
         captured: list[str] = []
-        yield captured
-        captured.extend(self._values - before)
+        self._captures.append(captured)
+        try:
+            yield captured
+        finally:
+            self._captures.remove(captured)
+
+
+SCRUB_DIRECT_LIMIT = 20_000_000  # values x characters: beyond this, find candidates first
+GRAM = 4
+
+
+def _occurring(values: set[str], text: str) -> set[str]:
+    """The values that occur in ``text``, in time linear in its length: every value (8 or more
+    characters) covers a position divisible by GRAM with a whole GRAM-gram of it there."""
+    index: dict[str, list[tuple[str, int]]] = {}
+    for value in values:
+        for offset in range(GRAM):
+            index.setdefault(value[offset:offset + GRAM], []).append((value, offset))
+    found: set[str] = set()
+    for position in range(0, len(text) - GRAM + 1, GRAM):
+        candidates = index.get(text[position:position + GRAM])
+        if candidates:
+            for value, offset in candidates:
+                start = position - offset
+                if start >= 0 and value not in found and text.startswith(value, start):
+                    found.add(value)
+    return found
 
 
 def _entropy(value: str) -> float:

@@ -194,13 +194,15 @@ def _scan_decoded(path: str, key: str, decoded: str) -> list[leaks.Leak]:
 def _most_specific(findings: list[Finding]) -> list[Finding]:
     """Among value findings on one occurrence keep the most specific (SH103 > SH101 > SH102)."""
     kept: list[Finding] = []
+    by_line: dict[int, list[Finding]] = {}  # the value findings kept so far, per line
     for finding in sorted(findings, key=lambda f: (f.line or 0, -RULE_ORDER.get(f.rule, 0),
                                                     f.column or 0)):
-        if finding.rule in RULE_ORDER and any(k.rule in RULE_ORDER and k.line == finding.line
-                                              and leaks.overlaps(
-                k.column or 0, k.end_column or 10**9, finding.column or 0,
-                finding.end_column or 10**9) for k in kept):
-            continue
+        if finding.rule in RULE_ORDER:
+            same_line = by_line.setdefault(finding.line or 0, [])
+            if any(leaks.overlaps(k.column or 0, k.end_column or 10**9, finding.column or 0,
+                                  finding.end_column or 10**9) for k in same_line):
+                continue
+            same_line.append(finding)
         kept.append(finding)
     return sorted(kept, key=Finding.sort_key)
 

@@ -559,10 +559,13 @@ def _connection_strings(lines: list[str]) -> list[Leak]:
 def _one_per_occurrence(leaks: list[Leak]) -> list[Leak]:
     """Several plugins matching one value on one line are one finding: the most specific."""
     kept: list[Leak] = []
+    by_line: dict[int, list[Leak]] = {}
     for leak in sorted(leaks, key=lambda x: (x.line, -x.priority, x.column)):
-        if any(k.line == leak.line and overlaps(k.column, k.end_column, leak.column,
-                                                leak.end_column) for k in kept):
+        same_line = by_line.setdefault(leak.line, [])
+        if any(overlaps(k.column, k.end_column, leak.column, leak.end_column)
+               for k in same_line):
             continue
+        same_line.append(leak)
         kept.append(leak)
     return sorted(kept, key=lambda x: (x.line, x.column))
 
