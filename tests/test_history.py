@@ -46,19 +46,27 @@ def test_removed_secrets_are_still_in_history(repo: Repo, run: Runner) -> None:
 def test_each_blob_is_scanned_once_across_renames_and_branches(repo: Repo, run: Runner) -> None:
     repo.write("a.env", f"GITHUB_TOKEN={github_token()}\n")
     repo.commit("add")
+    first = repo.git("rev-parse", "HEAD").stdout.strip()
     repo.git("mv", "a.env", "b.env")
     repo.commit("rename")
+    renamed = repo.git("rev-parse", "HEAD").stdout.strip()
     repo.git("checkout", "-q", "-b", "feature")
     repo.write("feature.py", f'password = "{token()}"\n')
     repo.commit("feature leak")
     repo.git("checkout", "-q", "main")
     result = run(repo.path, "history", "--format", "json")
-    paths = sorted(f["path"] for f in result.findings if f["line"])
-    assert paths == ["a.env", "feature.py"]  # the renamed blob is reported once, at its origin
-    [feature] = [f for f in result.findings if f["path"] == "feature.py"]
-    assert feature["reachable_from_head"] is False
+    by_path = {f["path"]: f for f in result.findings if f["line"]}
+    assert sorted(by_path) == ["a.env", "b.env", "feature.py"]  # the value is in both names
+    assert (by_path["a.env"]["commit"], by_path["b.env"]["commit"]) == (first, renamed)
+    assert (by_path["a.env"]["in_head"], by_path["b.env"]["in_head"]) == (False, True)
+    token_incident = [i for i in result.report["incidents"] if "b.env" in i["paths"]]
+    assert [i["paths"] for i in token_incident] == [["a.env", "b.env"]]
+    assert token_incident[0]["first_commit"] == first
+    assert by_path["feature.py"]["reachable_from_head"] is False
+    verbose = run(repo.path, "history", "-v", "--no-cache")
+    assert "in 2 blobs" in verbose.stdout  # the renamed blob is not scanned again
     only_main = run(repo.path, "history", "--format", "json", "--branch", "main")
-    assert [f["path"] for f in only_main.findings if f["line"]] == ["a.env"]
+    assert sorted(f["path"] for f in only_main.findings if f["line"]) == ["a.env", "b.env"]
 
 
 def test_since_narrows_the_range(repo: Repo, run: Runner) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import random
 import subprocess
 from pathlib import Path
@@ -259,7 +260,7 @@ def test_a_corrupt_object_is_listed_and_the_rest_still_scanned(repo: Repo, run: 
     assert [f["path"] for f in result.findings] == ["a.py"]
 
 
-def test_a_truncated_pack_is_a_one_line_error(repo: Repo, run: Runner) -> None:
+def test_a_truncated_pack_still_gives_a_report_that_says_so(repo: Repo, run: Runner) -> None:
     for number in range(3):
         repo.write(f"f{number}.py", f"x = {number}\n")
         repo.commit(f"c{number}")
@@ -267,10 +268,11 @@ def test_a_truncated_pack_is_a_one_line_error(repo: Repo, run: Runner) -> None:
     [pack] = list((repo.path / ".git" / "objects" / "pack").glob("*.pack"))
     pack.chmod(0o644)
     pack.write_bytes(pack.read_bytes()[:40])
-    result = run(repo.path, "history")
-    assert result.code == 2
-    assert "Traceback" not in result.stderr and result.stderr.strip()
-    assert len(result.stderr.strip().splitlines()) == 1
+    result = run(repo.path, "history", "--format", "json")
+    assert result.code == 2 and result.report["complete"] is False
+    [error] = result.report["errors"]
+    assert error.startswith("history could not be listed to the end (git log failed in")
+    assert "\n" not in error and "Traceback" not in result.stderr
 
 
 # --- the cache, progress and the formats ----------------------------------------------------
@@ -445,7 +447,8 @@ def test_a_key_in_a_committed_key_file_is_one_incident(repo: Repo, run: Runner) 
         data = run(repo.path, command, "--format", "json").report
         assert len(data["findings"]) >= 2  # the file and the key in it
         [incident] = data["incidents"]
-        assert incident["what"] == "secret file deploy/id_rsa"
+        assert incident["what"].startswith("Private Key value")
+        assert incident["paths"] == ["deploy/id_rsa"] and incident["findings"] >= 2
 
 
 def test_quiet_still_says_where_the_report_went(repo: Repo, run: Runner,
@@ -454,3 +457,173 @@ def test_quiet_still_says_where_the_report_went(repo: Repo, run: Runner,
     repo.commit("one")
     result = run(repo.path, "history", "-q", "--output", str(tmp_path / "report.txt"))
     assert result.code == 0 and f"-> {tmp_path / 'report.txt'}" in result.stderr
+
+
+# --- what a breaker found ----------------------------------------------------------------------
+
+def test_a_blob_renamed_into_another_kind_of_file_is_scanned_again(repo: Repo,
+                                                                    run: Runner) -> None:
+    import base64
+
+    repo.manifest()
+    secret = base64.b64encode(token(24).encode()).decode()
+    text = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ntype: Opaque\ndata:\n"
+            f"  DB_PASSWORD: {secret}\n")
+    repo.write("notes.txt", text)
+    repo.commit("notes")
+    repo.git("mv", "notes.txt", "k8s-secret.yaml")
+    repo.commit("it is a manifest")
+    renamed = repo.git("rev-parse", "HEAD").stdout.strip()
+    assert run(repo.path, "check", "--format", "json").at("SH101") == [("k8s-secret.yaml", 7)]
+    result = run(repo.path, "history", "--format", "json")
+    [finding] = [f for f in result.findings if f["path"] == "k8s-secret.yaml"]
+    assert finding["commit"] == renamed and finding["in_head"] is True
+
+
+def test_a_copied_file_is_reported_at_both_paths(repo: Repo, run: Runner) -> None:
+    repo.write("c1.py", f'TOKEN = "{github_token()}"\n')
+    repo.commit("one")
+    repo.write("c2.py", repo.path.joinpath("c1.py").read_text())
+    repo.commit("copy")
+    [incident] = run(repo.path, "history", "--format", "json").report["incidents"]
+    assert incident["paths"] == ["c1.py", "c2.py"]
+
+
+def test_tags_of_blobs_and_trees_are_scanned(repo: Repo, run: Runner) -> None:
+    repo.write("README.md", "demo\n")
+    repo.commit("base")
+    blob_file = repo.path.parent / "loose.py"
+    blob_file.write_text(f'password = "{token(24)}"\n')
+    blob = repo.git("hash-object", "-w", str(blob_file)).stdout.strip()
+    repo.git("tag", "by-blob", blob)
+    tree = subprocess.run(["git", "mktree"], cwd=repo.path, capture_output=True, text=True,
+                          input=f"100644 blob {blob}\tconfig.py\n", check=True).stdout.strip()
+    repo.git("tag", "-a", "-m", "a tree", "by-tree", tree)
+    data = run(repo.path, "history", "--format", "json").report
+    assert sorted((f["path"], f["commit"]) for f in data["findings"]) == [
+        ("config.py", "refs/tags/by-tree"), ("refs/tags/by-blob", "refs/tags/by-blob")]
+    assert data["complete"] is True
+
+
+@pytest.mark.parametrize("hide", ["replace-graft", "replace-commit", "grafts-file"])
+def test_replace_refs_and_grafts_do_not_hide_commits(repo: Repo, run: Runner,
+                                                      hide: str) -> None:
+    repo.write("README.md", "demo\n")
+    repo.commit("clean")
+    clean = repo.git("rev-parse", "HEAD").stdout.strip()
+    repo.write("leak.py", f'password = "{token(24)}"\n')
+    repo.commit("leak")
+    leak = repo.git("rev-parse", "HEAD").stdout.strip()
+    repo.git("rm", "-q", "leak.py")
+    repo.commit("remove")
+    if hide == "replace-graft":
+        repo.git("replace", "--graft", "HEAD", clean)
+    elif hide == "replace-commit":
+        repo.git("replace", "-f", leak, clean)
+    else:
+        head = repo.git("rev-parse", "HEAD").stdout.strip()
+        (repo.path / ".git" / "info" / "grafts").write_text(head + "\n")
+    [finding] = run(repo.path, "history", "--format", "json").findings
+    assert finding["path"] == "leak.py" and finding["commit"] == leak
+
+
+def test_a_blob_head_holds_is_reachable_whichever_commit_showed_it_first(repo: Repo,
+                                                                         run: Runner) -> None:
+    repo.write("README.md", "demo\n")
+    repo.commit("base")
+    text = f'password = "{token(24)}"\n'
+    repo.git("checkout", "-q", "-b", "side")
+    repo.write("s.py", text)
+    repo.commit("side")
+    repo.git("checkout", "-q", "main")
+    repo.write("s.py", text)
+    repo.commit("main too")
+    [finding] = run(repo.path, "history", "--format", "json").findings
+    assert finding["in_head"] is True and finding["reachable_from_head"] is True
+
+
+def test_in_head_is_about_head_whatever_range_was_scanned(repo: Repo, run: Runner) -> None:
+    repo.write("s.py", f'password = "{token(24)}"\n')
+    repo.commit("leak")
+    repo.git("checkout", "-q", "-b", "feat")
+    repo.write("s.py", repo.path.joinpath("s.py").read_text() + "f = 1\n")
+    repo.commit("feat")
+    repo.git("checkout", "-q", "main")
+    repo.write("s.py", repo.path.joinpath("s.py").read_text() + "m = 1\n")
+    repo.commit("main")
+    [finding] = run(repo.path, "history", "--branch", "feat", "--format", "json").findings
+    assert finding["in_head"] is True
+
+
+def test_a_value_allowlisted_later_is_still_in_head(repo: Repo, run: Runner) -> None:
+    value = token(24)
+    repo.write("s.py", f'password = "{value}"\n')
+    repo.commit("leak")
+    repo.write("s.py", f'password = "{value}"  # pragma: allowlist secret\n')
+    repo.commit("allowlist it")
+    [finding] = run(repo.path, "history", "--format", "json").findings
+    assert finding["in_head"] is True
+
+
+def test_the_first_exposure_is_the_earliest_moment_not_the_smallest_string(
+        repo: Repo, run: Runner) -> None:
+    value = github_token()
+    env = {"GIT_AUTHOR_DATE": "2022-01-01T10:00:00+09:00"}  # 01:00 UTC
+    repo.write("a.py", f'TOKEN = "{value}"\n')
+    repo.git("add", "a.py")
+    subprocess.run(["git", "commit", "-q", "-m", "a"], cwd=repo.path, check=True,
+                   env={**os.environ, **env})
+    first = repo.git("rev-parse", "HEAD").stdout.strip()
+    repo.write("b.py", f'TOKEN = "{value}"\n')
+    repo.git("add", "b.py")
+    subprocess.run(["git", "commit", "-q", "-m", "b"], cwd=repo.path, check=True,
+                   env={**os.environ, "GIT_AUTHOR_DATE": "2022-01-01T05:00:00+00:00"})
+    [incident] = run(repo.path, "history", "--format", "json").report["incidents"]
+    assert incident["first_commit"] == first
+    assert incident["since"] == "2022-01-01T10:00:00+09:00"
+
+
+def test_a_bad_ref_gives_a_report_that_says_so(repo: Repo, run: Runner) -> None:
+    repo.write("s.py", f'password = "{token(24)}"\n')
+    repo.commit("leak")
+    (repo.path / ".git" / "refs" / "heads" / "bogus").write_text("1" * 40 + "\n")
+    result = run(repo.path, "history", "--format", "json")
+    assert result.code == 2 and result.report["complete"] is False
+    assert any("could not be listed" in e for e in result.report["errors"])
+
+
+def test_a_bare_mirror_is_scanned(repo: Repo, run: Runner, tmp_path: Path) -> None:
+    repo.write("s.py", f'password = "{token(24)}"\n')
+    repo.commit("leak")
+    mirror = tmp_path / "mirror.git"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(repo.path), str(mirror)], check=True)
+    result = run(mirror, "history", "--format", "json")
+    assert result.code == 1 and [f["path"] for f in result.findings] == ["s.py"]
+
+
+def test_a_clone_with_a_promisor_remote_but_every_object_is_complete(repo: Repo, run: Runner,
+                                                                     tmp_path: Path) -> None:
+    repo.write("a.py", "x = 1\n")
+    repo.commit("one")
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", f"file://{repo.path}", str(clone)], check=True)
+    subprocess.run(["git", "config", "remote.origin.promisor", "true"], cwd=clone, check=True)
+    result = run(clone, "history", "--format", "json")
+    assert result.code == 0 and result.report["complete"] is True
+
+
+def test_binary_blobs_are_listed_as_skipped(repo: Repo, run: Runner) -> None:
+    (repo.path / "bin.dat").write_bytes(b"\0\1\2binary")
+    repo.commit("binary")
+    data = run(repo.path, "history", "--format", "json").report
+    assert [(s["path"], s["reason"]) for s in data["skipped"]] == [("bin.dat", "binary")]
+    assert data["complete"] is True
+
+
+def test_the_progress_line_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "30")
+    screen = Terminal()
+    bar = Progress("history", 1000, stream=screen)
+    bar.advance(10, 10_000)
+    drawn = screen.getvalue().split("\r")[-1].replace("\x1b[K", "")
+    assert 10 <= len(drawn) <= 29

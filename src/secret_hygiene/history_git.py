@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .repo import GitError, _environment
+from .repo import GitError, _environment, run_git
 
 READ_CHUNK = 1 << 20
 NO_BLOB = "0" * 40
@@ -117,6 +117,26 @@ def _widen_pipe(stream: object) -> None:
         return
     with contextlib.suppress(OSError):
         fcntl.fcntl(fileno(), setsize, READ_CHUNK)
+
+
+def direct_objects(root: Path) -> Iterator[tuple[str, str, str]]:
+    """Blobs that refs point at without a commit (`git tag t <blob>`, a tag of a tree): (blob,
+    path, ref). A tree's blobs get their paths in the tree; a blob's path is the ref."""
+    output = run_git(root, ["for-each-ref", "--format=%(objecttype) %(objectname) "
+                                            "%(*objecttype) %(*objectname) %(refname)"]).stdout
+    for line in output.decode("utf-8", "surrogateescape").splitlines():
+        kind, sha, peeled_kind, peeled, ref = (line.split(" ", 4) + [""] * 5)[:5]
+        if kind == "tag" and peeled_kind:
+            kind, sha = peeled_kind, peeled
+        if kind == "blob":
+            yield sha, ref, ref
+        elif kind == "tree":
+            listing = run_git(root, ["ls-tree", "-r", "-z", sha]).stdout
+            for entry in listing.split(b"\0"):
+                meta, _, path = entry.partition(b"\t")
+                parts = meta.split()
+                if len(parts) == 3 and parts[1] == b"blob" and parts[0] not in (b"120000",):
+                    yield parts[2].decode(), path.decode("utf-8", "surrogateescape"), ref
 
 
 class BlobReader:

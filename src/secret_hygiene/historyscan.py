@@ -33,6 +33,7 @@ from .manifest import Manifest
 from .repo import GitError
 from .rules.content import could_find
 from .sources import SourceFile, source_from_bytes
+from .suppress import without_pragmas
 
 PARALLEL_MIN_BLOBS = 64
 CHUNK = MAX_REQUESTS // 2  # blobs per worker task: each may need its previous version too
@@ -47,11 +48,13 @@ class BlobTask:
     path: str
     previous: str | None  # scan only what this blob adds to that one; None: the whole blob
     env_file: bool  # also name the secrets it assigns (a committed env file is a secret file)
+    present: bool = False  # what the blob holds, allowlisted or not (is a value still there?)
 
 
 @dataclass
 class BlobResult:
     blob: str
+    path: str
     size: int = 0
     outcome: Outcome | None = None  # None when git could not produce the blob
     env_names: list[str] = field(default_factory=list)
@@ -126,8 +129,8 @@ class _Worker:
     def scan(self, task: BlobTask, contents: dict[str, bytes | None]) -> BlobResult:
         data = contents.get(task.blob)
         if data is None:
-            return BlobResult(task.blob, problem="missing or unreadable")
-        result = BlobResult(task.blob, size=len(data))
+            return BlobResult(task.blob, task.path, problem="missing or unreadable")
+        result = BlobResult(task.blob, task.path, size=len(data))
         source = source_from_bytes(task.path, data)
         if not isinstance(source, SourceFile):
             result.outcome = Outcome(task.path, skipped=source)
@@ -140,6 +143,10 @@ class _Worker:
         self._remember(task.blob, this)
         before = self._previous(task.previous, contents) if task.previous else None
         subset = new_lines_only(source, before, this) if before is not None else None
+        if task.present:  # allowlisted or not, is the value there?
+            bare = SourceFile.from_text(task.path, without_pragmas(source.text))
+            result.outcome = scan_source(bare, self.manifest, silence=False)
+            return result
         if subset is None:
             result.outcome, result.cached, result.new_entry = self._outcome(
                 source, task.path, data)
@@ -182,6 +189,9 @@ _WORKER: _Worker | None = None
 def _init_worker(root: Path, manifest: Manifest, cache_path: Path | None,
                  namespace: str) -> None:
     global _WORKER
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     _WORKER = _Worker(root, manifest, cache_path, namespace)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from typing import TextIO
@@ -37,7 +38,8 @@ class Progress:
         now = time.monotonic()
         if now - self._drawn >= INTERVAL or self.done == self.total:
             self._drawn = now
-            self.stream.write("\r" + self.line(now) + "\x1b[K")
+            width = shutil.get_terminal_size((80, 24)).columns - 1  # a wrapped line stays
+            self.stream.write("\r" + self.line(now)[:max(width, 10)] + "\x1b[K")
             self.stream.flush()
 
     def line(self, now: float | None = None) -> str:

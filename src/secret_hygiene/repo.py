@@ -38,7 +38,10 @@ class IgnoreMatch:
 def _environment() -> dict[str, str]:
     env = dict(os.environ)
     env.update({"LC_ALL": "C", "GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0",
-                "GIT_NO_LAZY_FETCH": "1"})  # never fetch from a promisor remote (no network)
+                "GIT_NO_LAZY_FETCH": "1",  # never fetch from a promisor remote (no network)
+                # the objects as they are, as a push sends them: replace refs and grafts
+                # could otherwise hide commits (and the secrets in them)
+                "GIT_NO_REPLACE_OBJECTS": "1", "GIT_GRAFT_FILE": os.devnull})
     for name in ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE"):
         env.pop(name, None)
     return env

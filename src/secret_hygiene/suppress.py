@@ -21,6 +21,14 @@ def may_allowlist_next_line(text: str) -> bool:
     return "nextline" in text.translate(FOLD).lower()
 
 
+def without_pragmas(text: str) -> str:
+    """``text`` with every allowlist comment blanked (same length, so columns stay): what a
+    file holds, as opposed to what is reported."""
+    for pattern in (PRAGMA, NEXTLINE, OURS, GITLEAKS):
+        text = pattern.sub(lambda match: " " * len(match.group()), text)
+    return text
+
+
 def silenced(rule: str, line: str, previous: str) -> bool:
     """True when a comment on ``line`` (or a nextline pragma on ``previous``) silences ``rule``."""
     if PRAGMA.search(line) or NEXTLINE.search(previous) or GITLEAKS.search(line):

@@ -7,6 +7,7 @@ still be reached, never the value.
 
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import Any
 
 from ..findings import Finding
@@ -41,6 +42,17 @@ def _kind(finding: Finding) -> str:
     return KINDS.get(str(extra.get("found_by") or finding.rule), "secret")
 
 
+def _moment(finding: Finding) -> datetime:
+    """When a finding's commit was authored (time zones compared, not strings); findings of
+    `check` (no commit) come first."""
+    text = str(finding.extra.get("author_date") or "")
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return datetime.min.replace(tzinfo=timezone.utc)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
 def _group(finding: Finding) -> str:
     return f"value:{finding.secret.sha256}" if finding.secret else f"file:{finding.path}"
 
@@ -49,25 +61,31 @@ def incidents(findings: list[Finding]) -> list[dict[str, Any]]:
     """Grouped in the order the secrets entered history (findings without a commit - from
     `check` - are exposed now and sort first)."""
     exposing = [f for f in findings if f.rule in EXPOSING]
-    files = {f.path for f in exposing if f.secret is None}
     groups: dict[str, list[Finding]] = {}
-    for finding in exposing:  # a value inside a committed secret file is that file's incident
-        key = f"file:{finding.path}" if finding.path in files else _group(finding)
-        groups.setdefault(key, []).append(finding)
-    result: list[dict[str, Any]] = []
+    value_paths: dict[str | None, list[str]] = {}
+    for finding in exposing:  # one incident per value, wherever it appears
+        if finding.secret is not None:
+            key = _group(finding)
+            groups.setdefault(key, []).append(finding)
+            value_paths.setdefault(finding.path, []).append(key)
+    for finding in exposing:  # a secret file goes with the values found in it, else alone
+        if finding.secret is None:
+            for key in value_paths.get(finding.path) or [_group(finding)]:
+                groups.setdefault(key, []).append(finding)
+    result: list[tuple[datetime, dict[str, Any]]] = []
     for members in groups.values():
-        first = min(members, key=lambda f: (f.secret is not None,
-                                            str(f.extra.get("author_date", "")), f.path or ""))
-        kind = _kind(first)
-        if first.secret is None:
+        first = min(members, key=lambda f: (_moment(f), f.secret is None, f.path or ""))
+        value = next((m for m in members if m.secret is not None), first)
+        kind = _kind(value)
+        if value.secret is None:
             what = f"secret file {first.path}"
         else:
-            what = f"{kind} value {first.secret.redacted} ({first.secret.length} chars)"
+            what = f"{kind} value {value.secret.redacted} ({value.secret.length} chars)"
         since = first.extra.get("author_date")
-        result.append({
+        result.append((_moment(first), {
             "what": what,
             "found_by": kind,
-            "sha256": first.secret.sha256 if first.secret else None,
+            "sha256": value.secret.sha256 if value.secret else None,
             "paths": sorted({m.path or "" for m in members}),
             "first_commit": first.extra.get("commit"),
             "since": since,
@@ -76,6 +94,6 @@ def incidents(findings: list[Finding]) -> list[dict[str, Any]]:
             "in_head": any(bool(m.extra.get("in_head", True)) for m in members),
             "findings": len(members),
             "steps": steps(str(since) if since else None),
-        })
-    result.sort(key=lambda item: (str(item["since"] or ""), item["paths"][0]))
-    return result
+        }))
+    result.sort(key=lambda pair: (pair[0], pair[1]["paths"][0]))
+    return [item for _, item in result]
