@@ -84,7 +84,9 @@ def test_a_server_that_never_finishes_answering_times_out(vault_project: Repo, r
         assert {s for s, _source, _where in statuses(result).values()} == {"unchecked"}
         hints = {f["hint"] for f in result.findings}
         assert len(hints) == 1 and "reachable" in hints.pop()  # the specific hint, every time
-        assert len(server.requests) == 1  # later secrets did not wait again
+        # the first secret's request (a retry inside the deadline may resend it once); the
+        # other five secrets never asked again
+        assert 1 <= len(server.requests) <= 2
 
 
 def test_bounded_call_gives_up_and_passes_errors_through() -> None:
