@@ -627,3 +627,16 @@ def test_the_progress_line_fits_the_terminal(monkeypatch: pytest.MonkeyPatch) ->
     bar.advance(10, 10_000)
     drawn = screen.getvalue().split("\r")[-1].replace("\x1b[K", "")
     assert 10 <= len(drawn) <= 29
+
+
+def test_a_second_history_reads_its_results_from_the_cache(repo: Repo, run: Runner) -> None:
+    generated_history(repo, 4)
+    first = run(repo.path, "history", "--format", "json")
+    again = run(repo.path, "history", "--format", "json")
+    assert first.findings == again.findings and first.report["incidents"] == \
+        again.report["incidents"]
+    assert len(first.findings) >= 10
+    verbose = run(repo.path, "history", "-v").stdout
+    cached = int(verbose.split("engine: ")[1].split(" blobs from the result cache")[0])
+    blobs = int(verbose.rsplit(" in ", 1)[1].split(" blobs")[0])
+    assert cached >= blobs  # every blob of history from the cache (HEAD's files are rescanned)

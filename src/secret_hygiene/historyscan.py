@@ -61,7 +61,7 @@ class BlobResult:
     problem: str | None = None
     whole: bool = True
     cached: bool = False
-    new_entry: tuple[str, dict[str, Any]] | None = None  # for the parent to store
+    new_entries: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # to store
 
 
 class _Worker:
@@ -110,13 +110,55 @@ class _Worker:
             self.reader.close()
             self.reader = None
 
+    def _blob_key(self, task: BlobTask) -> str | None:
+        """The blob's own cache key: git names content, so blob, previous blob and path say
+        what a scan of it finds, and a second history run reads nothing it need not."""
+        if self.cache is None or not self.cache.enabled or task.present:
+            return None
+        return self.cache.key(task.path + "\0blob", f"{task.blob}:{task.previous or ''}")
+
     def scan_chunk(self, tasks: list[BlobTask]) -> list[BlobResult]:
-        chunk = {task.blob for task in tasks}
-        wanted = [task.blob for task in tasks] + list(dict.fromkeys(
-            t.previous for t in tasks
-            if t.previous and t.previous not in self.recent and t.previous not in chunk))
+        keys = {i: key for i, task in enumerate(tasks) if (key := self._blob_key(task))}
+        entries = self.cache.get_many(keys.values()) if self.cache and keys else {}
+        results: dict[int, BlobResult] = {}
+        pending: list[tuple[int, BlobTask, dict[str, Any] | None]] = []
+        for index, task in enumerate(tasks):
+            entry = entries.get(keys.get(index, ""))
+            if entry is not None and not any(f.get("secret") for f in
+                                             entry["outcome"].get("findings", [])):
+                known = self._from_blob_entry(task, entry, b"")
+                if known is not None:
+                    results[index] = known
+                    continue
+            pending.append((index, task, entry))
+        chunk = {task.blob for _, task, _ in pending}
+        wanted = [task.blob for _, task, _ in pending] + list(dict.fromkeys(
+            t.previous for _, t, entry in pending
+            if entry is None and t.previous and t.previous not in self.recent and
+            t.previous not in chunk))
         contents = dict(zip(wanted, self._read_many(wanted), strict=True))
-        return [self.scan(task, contents) for task in tasks]
+        for index, task, entry in pending:
+            data = contents.get(task.blob)
+            known = self._from_blob_entry(task, entry, data) if entry and data else None
+            if known is None:
+                known = self.scan(task, contents)
+                key = keys.get(index)
+                if key and known.outcome is not None:
+                    known.new_entries.append((key, {
+                        "outcome": entry_of(known.outcome), "env_names": known.env_names,
+                        "whole": known.whole, "size": known.size}))
+            results[index] = known
+        return [results[index] for index in range(len(tasks))]
+
+    @staticmethod
+    def _from_blob_entry(task: BlobTask, entry: dict[str, Any],
+                         data: bytes) -> BlobResult | None:
+        outcome = outcome_from_entry(task.path, entry["outcome"], data)
+        if outcome is None:
+            return None
+        return BlobResult(task.blob, task.path, size=int(entry.get("size", 0)), outcome=outcome,
+                          env_names=list(entry.get("env_names", [])),
+                          whole=bool(entry.get("whole", True)), cached=True)
 
     def _previous(self, blob: str, contents: dict[str, bytes | None]) -> Version | None:
         known = self.recent.get(blob)
@@ -148,32 +190,34 @@ class _Worker:
             result.outcome = scan_source(bare, self.manifest, silence=False)
             return result
         if subset is None:
-            result.outcome, result.cached, result.new_entry = self._outcome(
-                source, task.path, data)
+            result.outcome, result.cached, entry = self._outcome(source, task.path, data)
+            result.new_entries.extend(entry)
             return result
         result.whole = False
         if not could_find(subset.source, self.manifest):
             result.outcome = Outcome(task.path)
             return result
-        outcome, result.cached, result.new_entry = self._outcome(
+        outcome, result.cached, entry = self._outcome(
             subset.source, task.path + "\0new-lines",
             subset.source.text.encode("utf-8", "surrogateescape"))
+        result.new_entries.extend(entry)
         outcome.findings = subset.place(outcome.findings)
         result.outcome = outcome
         return result
 
     def _outcome(self, source: SourceFile, key_path: str, data: bytes
-                 ) -> tuple[Outcome, bool, tuple[str, dict[str, Any]] | None]:
+                 ) -> tuple[Outcome, bool, list[tuple[str, dict[str, Any]]]]:
+        """From the content-keyed cache `check` shares, else scanned (and a new entry)."""
         if self.cache is None or not self.cache.enabled:
-            return scan_source(source, self.manifest), False, None
+            return scan_source(source, self.manifest), False, []
         key = self.cache.key(key_path, hashlib.sha256(data).hexdigest())
         entry = self.cache.get_many([key]).get(key)
         if entry is not None:
             outcome = outcome_from_entry(source.path, entry, data)
             if outcome is not None:
-                return outcome, True, None
+                return outcome, True, []
         outcome = scan_source(source, self.manifest)
-        return outcome, False, (key, entry_of(outcome))
+        return outcome, False, [(key, entry_of(outcome))]
 
     def close(self) -> None:
         if self.reader is not None:
@@ -257,8 +301,9 @@ class HistoryScanner:
                 if result.outcome is not None:
                     self.stats["cached" if result.cached else "scanned"] += 1
                     self.stats["whole" if result.whole else "new_lines"] += 1
-                if result.new_entry is not None and cache is not None:
-                    cache.put(*result.new_entry)
+                if cache is not None:
+                    for key, entry in result.new_entries:
+                        cache.put(key, entry)
                 yield result
         finally:
             if cache is not None:
