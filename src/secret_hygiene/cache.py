@@ -26,8 +26,9 @@ if TYPE_CHECKING:
 SCHEMA = 2
 MAX_ENTRIES = 400_000  # beyond this the least recently used fifth is dropped
 SOURCES = ("rules/values.py", "rules/leaks.py", "rules/content.py", "rules/prefilter.py",
-           "text/names.py", "text/placeholders.py", "text/interpolation.py", "sources.py",
-           "yamlsafe.py", "findings.py", "suppress.py", "cache.py")
+           "text/names.py", "text/placeholders.py", "text/folding.py", "text/interpolation.py",
+           "sources.py", "yamlsafe.py", "findings.py", "suppress.py", "cache.py", "delta.py",
+           "historyscan.py")
 
 
 def cache_dir() -> Path:

@@ -95,26 +95,21 @@ def new_lines_only(source: SourceFile, previous: Version, this: Version) -> NewL
     tail = max(0, _common_prefix(lines[head:][::-1], old[head:][::-1]) - 1)
     middle = old[head:len(old) - tail]
     known = set(middle)
-    new = [False] * len(lines)
+    end = len(lines) - tail
     pragmas = previous.pragmas or this.pragmas
     if not pragmas:  # no allowlist pragma for a next line in either version: text decides
-        for index in range(head, len(lines) - tail):
-            new[index] = lines[index] not in known
+        added = [i for i in range(head, end) if lines[i] not in known]
     else:
         pairs = set(zip([old[head - 1] if head else "", *middle], middle, strict=False))
         # lines the old version allowlisted from the line before
         after_pragma = {old[i] for i in range(1, len(old)) if NEXTLINE.search(old[i - 1])}
-        for index in range(head, len(lines) - tail):
-            line, before = lines[index], lines[index - 1] if index else ""
-            new[index] = line not in known or (
-                (before, line) not in pairs and (line in after_pragma or
-                                                 NEXTLINE.search(before) is not None))
+        added = [i for i in range(head, end) if lines[i] not in known or (
+            (lines[i - 1] if i else "", lines[i]) not in pairs and (
+                lines[i] in after_pragma or NEXTLINE.search(lines[i - 1] if i else "")))]
     kept: list[str] = []
     numbers: list[int] = []
     flags: list[bool] = []
-    for index, is_new in enumerate(new):
-        if not is_new:
-            continue
+    for index in added:
         if not numbers or numbers[-1] != index:  # a new run of lines
             before = lines[index - 1] if index else ""
             # the line before: a pragma for this line may live there, and nothing else may

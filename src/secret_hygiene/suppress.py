@@ -16,9 +16,9 @@ GITLEAKS = re.compile(r"gitleaks:allow")
 def may_allowlist_next_line(text: str) -> bool:
     """A cheap necessary condition for NEXTLINE matching somewhere in ``text`` (its literal
     part, with the case folding re.IGNORECASE applies)."""
-    from .rules.values import FOLD
+    from .text.folding import fold
 
-    return "nextline" in text.translate(FOLD).lower()
+    return "nextline" in fold(text)
 
 
 def without_pragmas(text: str) -> str:

@@ -28,9 +28,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text.folding import fold
+
 # Code points Python's re.IGNORECASE equates with an ASCII letter but str.lower() does not map
 # to it (U+0130 would also change length under lower()).
-FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 # plugin_fingerprint() of detect-secrets 1.5.0's plugins, from which the gates were derived.
 DETECT_SECRETS_150 = "ff388e9429ffbd31"  # pragma: allowlist secret
@@ -156,7 +157,7 @@ class Prefilter:
                 haystack = text
                 if gate.folded:
                     if folded is None:
-                        folded = text.translate(FOLD).lower()
+                        folded = fold(text)
                     haystack = folded
                 offset = haystack.find(gate.literal)
                 while offset >= 0:
@@ -184,7 +185,7 @@ class Prefilter:
             if gate.literal is not None:
                 if gate.folded:
                     if folded is None:
-                        folded = text.translate(FOLD).lower()
+                        folded = fold(text)
                     if gate.literal in folded:
                         return True
                 elif gate.literal in text:

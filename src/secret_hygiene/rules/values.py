@@ -19,6 +19,7 @@ from functools import lru_cache
 from ..manifest import Manifest, SecretSpec
 from ..sources import Kind, SourceFile
 from ..text import interpolation
+from ..text.folding import fold
 from ..text.names import is_file_variable, is_secret_like
 from ..text.placeholders import is_placeholder
 from ..yamlsafe import Document, Node, walk
@@ -62,9 +63,6 @@ LINE_KEY = re.compile(r"^\s*(?:export\s+|ENV\s+|ARG\s+)?[\"']?(?P<name>[A-Za-z_]
 CALL_WORDS = ("getenv", "environ", "env", "get", "fetch", "setdefault", "config", "setting")
 ASSIGNING_CALLS = ("setenv", "putenv", "setdefault")
 
-
-# re.IGNORECASE equates these with ASCII letters; str.lower() does not (see prefilter.FOLD)
-FOLD = str.maketrans({"\u0130": "i", "\u0131": "i", "\u017f": "s", "\u212a": "k"})
 
 
 def _anchors(manifest: Manifest) -> set[str]:
@@ -190,7 +188,7 @@ def lines_could_hit(text: str, manifest: Manifest) -> bool:
         return True
     if _names_pattern(manifest) is None:
         return False
-    folded = text.translate(FOLD).lower()
+    folded = fold(text)
     return any(anchor in folded for anchor in _anchors(manifest))
 
 
@@ -214,7 +212,7 @@ def scan_lines(source: SourceFile, manifest: Manifest) -> list[ValueHit]:
         ors |= _lines_matching(text, starts, pattern)
     named: set[int] = set()
     if names is not None:
-        folded = text.translate(FOLD).lower()
+        folded = fold(text)
         for anchor in _anchors(manifest):  # a literal every spelling of a name contains
             named |= _lines_matching(folded, starts, anchor)
     for index in sorted(dollars | calls | ors | named):
