@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -332,3 +333,20 @@ def test_thousands_of_secrets_in_one_file_are_each_reported(repo: Repo, run: Run
     result = run(repo.path, "check", "--format", "json", "--select", "SH102")
     assert len(result.findings) == 3000
     assert "[redacted]" not in result.stdout and lines[0].split('"')[1] not in result.stdout
+
+
+def test_machine_reports_of_undecodable_file_names_are_strict_unicode(repo: Repo,
+                                                                       run: Runner) -> None:
+    name = os.fsdecode(b"bad\xffname py#1.py")
+    (repo.path / name).write_text(f'DB_PASSWORD = "{token()}"\n')
+    repo.manifest()
+    repo.commit()
+    for fmt in ("json", "sarif", "gitlab"):
+        result = run_process(repo.path, "check", "--format", fmt)
+        assert "\\udc" not in result.stdout and "\udcff" not in result.stdout
+        assert "bad\ufffdname" in result.stdout or "bad%FFname" in result.stdout
+        result.stdout.encode("utf-8")  # strict: no lone surrogates
+    sarif = json.loads(run_process(repo.path, "check", "--format", "sarif").stdout)
+    uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif["runs"][0]["results"] if r["locations"]}
+    assert "bad%FFname%20py%231.py" in uris  # a URI reference: bytes and spaces encoded

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +35,15 @@ def printable(text: str) -> str:
     """Text safe for one line of a terminal or an XML attribute: control characters (and
     newlines, for names) shown as escapes."""
     return CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text).replace("\n", "\\n")
+
+
+UNDECODED = re.compile("[\udc80-\udcff]")  # bytes of a file name that are not UTF-8
+
+
+def as_json_text(data: object) -> str:
+    """JSON that strict parsers accept: a file name's undecodable bytes (kept by Python as lone
+    surrogates) become U+FFFD; the text report shows them as they are."""
+    return UNDECODED.sub("\ufffd", json.dumps(data, indent=2, ensure_ascii=False)) + "\n"
 
 
 def render(report: Report, name: str, style: Style) -> str:

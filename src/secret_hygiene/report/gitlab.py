@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from .. import __version__
 from ..findings import Report, Severity
-from . import Style
+from . import Style, as_json_text
 
 SCHEMA_VERSION = "15.2.1"
 SEVERITIES = {Severity.ERROR: "High", Severity.WARNING: "Medium", Severity.INFO: "Info"}
@@ -65,4 +64,4 @@ def _uuid(fingerprint: str) -> str:
 
 
 def render(report: Report, style: Style) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return as_json_text(as_dict(report))

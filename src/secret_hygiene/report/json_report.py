@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from .. import __version__
 from ..findings import Report, Severity
-from . import Style
+from . import Style, as_json_text
 
 
 def as_dict(report: Report) -> dict[str, Any]:
@@ -34,4 +33,4 @@ def as_dict(report: Report) -> dict[str, Any]:
 
 
 def render(report: Report, style: Style) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return as_json_text(as_dict(report))

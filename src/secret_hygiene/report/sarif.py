@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
+from urllib.parse import quote
 
 from .. import __version__
 from ..findings import Report, Severity
 from ..rules.catalogue import RULES
-from . import Style
+from . import Style, as_json_text
 
 LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 HOME = "https://github.com/secret-hygiene/secret-hygiene"
@@ -42,7 +42,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "properties": {"severity": finding.severity.label, "hint": finding.hint},
         }
         if finding.path is not None:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": finding.path,
+            physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(finding.path),
                                                              "uriBaseId": "%SRCROOT%"}}
             if finding.line is not None:
                 region: dict[str, Any] = {"startLine": finding.line}
@@ -59,7 +59,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     notifications = [
         {"level": "error" if s.incomplete else "note",
          "message": {"text": f"skipped {s.path}: {s.reason}"},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": s.path,
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(s.path),
                                                                   "uriBaseId": "%SRCROOT%"}}}]}
         for s in report.skipped
     ] + [{"level": "error", "message": {"text": e}} for e in report.errors]
@@ -81,5 +81,11 @@ def as_dict(report: Report) -> dict[str, Any]:
             "runs": [run]}
 
 
+def _uri(path: str) -> str:
+    """A relative URI reference for a repository path (spaces, `#`, `%`, control and
+    non-ASCII characters percent-encoded as UTF-8; undecodable bytes as themselves)."""
+    return quote(path.encode("utf-8", "surrogateescape"), safe="/")
+
+
 def render(report: Report, style: Style) -> str:
-    return json.dumps(as_dict(report), indent=2, ensure_ascii=False) + "\n"
+    return as_json_text(as_dict(report))
