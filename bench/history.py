@@ -30,7 +30,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
 sys.path.insert(0, str(HERE))
-from run import Sample, measure, median  # a sibling script, not a package  # noqa: E402
+from run import Sample, compile_bytecode, measure, median  # a sibling script, not a package  # noqa: E402
 
 
 def unique_blobs(root: Path) -> tuple[int, int]:
@@ -69,10 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args(argv)
 
-    import secret_hygiene  # bytecode, as any pip install compiles it
-
-    subprocess.run([sys.executable, "-m", "compileall", "-q",
-                    str(Path(secret_hygiene.__file__).parent)], check=True)
+    compile_bytecode()
     scratch = Path(tempfile.mkdtemp(prefix="secret-hygiene-history-bench-"))
     if args.path:
         root = args.path.resolve()

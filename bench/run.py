@@ -61,6 +61,15 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Sample:
     return Sample(wall, cpu, rss_kb / 1024, code)
 
 
+def compile_bytecode() -> None:
+    """Bytecode, as any pip install compiles it (this matters when PYTHONDONTWRITEBYTECODE
+    is set: an editable install would otherwise compile its sources on every run)."""
+    import secret_hygiene
+
+    subprocess.run([sys.executable, "-m", "compileall", "-q",
+                    str(Path(secret_hygiene.__file__).parent)], check=True)
+
+
 def median(samples: list[Sample]) -> Sample:
     return Sample(statistics.median(s.wall for s in samples),
                   statistics.median(s.cpu for s in samples),
@@ -99,11 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-detect-secrets", action="store_true")
     args = parser.parse_args(argv)
 
-    # Bytecode, as any pip install compiles it (this matters when PYTHONDONTWRITEBYTECODE is set)
-    import secret_hygiene
-
-    subprocess.run([sys.executable, "-m", "compileall", "-q",
-                    str(Path(secret_hygiene.__file__).parent)], check=True)
+    compile_bytecode()
     scratch = Path(tempfile.mkdtemp(prefix="secret-hygiene-bench-"))
     if args.path:
         root = args.path.resolve()

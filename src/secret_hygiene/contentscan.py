@@ -40,9 +40,8 @@ class Outcome:
     values: list[str] = field(default_factory=list)  # for the report scrubber; never stored
 
 
-def scan_source(source: SourceFile, manifest: Manifest, *, silence: bool = True) -> Outcome:
-    """Every content finding of one decoded file; ``silence=False`` keeps the ones inline
-    pragmas allowlist (what is in a file, as opposed to what is reported)."""
+def scan_source(source: SourceFile, manifest: Manifest) -> Outcome:
+    """Every content finding of one decoded file."""
     documents: list[yamlsafe.Document] | yamlsafe.YAMLProblem | None = None
     if source.kind == Kind.YAML:
         try:
@@ -56,7 +55,7 @@ def scan_source(source: SourceFile, manifest: Manifest, *, silence: bool = True)
         finding = content.check_yaml_problem(source, result.yaml_problem, compose=False)
         if finding is not None:
             findings.append(finding)
-    kept = [f for f in findings if not (silence and _silenced(f, source))]
+    kept = [f for f in findings if not _silenced(f, source)]
     return Outcome(source.path, kept, list(source.notes), values=values)
 
 

@@ -30,12 +30,12 @@ NOT_FILES = frozenset({"160000", "120000"})  # submodule commits and symlinks ho
 
 @dataclass(slots=True)
 class BlobOrigin:
-    """The first change that showed a blob: commit, author date, path and what it replaced."""
+    """Where a blob was seen first (at a path): commit (or the ref of a tagged object), author
+    date and path."""
 
     commit: str
     author_date: str
     path: str
-    previous: str | None  # the blob at the same path before it (a modification), if any
 
 
 @dataclass(slots=True)

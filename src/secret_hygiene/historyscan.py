@@ -181,14 +181,14 @@ class _Worker:
             from .rules.compose import secret_names_in_env_text
 
             result.env_names = secret_names_in_env_text(source.text, self.manifest)
+        if task.present:  # allowlisted or not, is the value there?
+            bare = SourceFile.from_text(task.path, without_pragmas(source.text))
+            result.outcome = scan_source(bare, self.manifest)
+            return result
         this = Version.of_text(source.text, source.lines)
         self._remember(task.blob, this)
         before = self._previous(task.previous, contents) if task.previous else None
         subset = new_lines_only(source, before, this) if before is not None else None
-        if task.present:  # allowlisted or not, is the value there?
-            bare = SourceFile.from_text(task.path, without_pragmas(source.text))
-            result.outcome = scan_source(bare, self.manifest, silence=False)
-            return result
         if subset is None:
             result.outcome, result.cached, entry = self._outcome(source, task.path, data)
             result.new_entries.extend(entry)

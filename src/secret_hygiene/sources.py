@@ -125,6 +125,16 @@ def normal_lines(text: str) -> tuple[str, list[str]]:
     return normal, lines
 
 
+def line_starts(lines: list[str]) -> list[int]:
+    """The offset of each line in ``"\n".join(lines)``."""
+    starts: list[int] = []
+    position = 0
+    for line in lines:
+        starts.append(position)
+        position += len(line) + 1
+    return starts
+
+
 @dataclass
 class SourceFile:
     path: str  # repository-relative, with forward slashes

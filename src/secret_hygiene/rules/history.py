@@ -26,7 +26,7 @@ from ..repo import GitError, Repo, run_git
 from ..sources import excluded, glob_match, is_lock_file, kind_of
 from ..text.placeholders import is_template_file
 from .catalogue import get
-from .files import KEEP_FILES, KEY_FILE_NAMES, KEY_FILE_SUFFIXES, is_env_file
+from .files import KEEP_FILES, is_env_file, is_key_file
 from .incidents import KINDS
 
 HISTORY_RULES = frozenset({"SH101", "SH102", "SH103"})
@@ -46,10 +46,6 @@ class HistoryOptions:
 class HeadState:
     commits: frozenset[str]
     tree: dict[str, str]  # path -> blob
-
-    @property
-    def paths(self) -> set[str]:
-        return set(self.tree)
 
 
 def _commit(project: Project, revision: str, option: str) -> str:
@@ -94,7 +90,7 @@ def secret_path_reason(path: str, project: Project) -> str | None:
     for pattern in manifest.policy.secret_files:
         if glob_match(path, pattern):
             return f"policy.secret_files '{pattern}'"
-    if name.lower() in KEY_FILE_NAMES or PurePosixPath(name).suffix.lower() in KEY_FILE_SUFFIXES:
+    if is_key_file(path, lambda _path: None):  # by name: history does not read heads here
         return "private key file"
     return None
 
@@ -177,7 +173,7 @@ class _History:
             self.reachable.add(blob)
         if reason is not None:
             self._secret_file(path, reason, commit, date)
-        origin = BlobOrigin(commit, date, path, previous)
+        origin = BlobOrigin(commit, date, path)
         scanned = self.classes.setdefault(blob, {})
         kind = path_class(path)
         first_path = scanned.get(kind)

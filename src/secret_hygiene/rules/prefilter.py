@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..sources import line_starts
 from ..text.folding import fold
 
 # Code points Python's re.IGNORECASE equates with an ASCII letter but str.lower() does not map
@@ -140,11 +141,7 @@ class Prefilter:
         """1-based numbers of the lines that pass a gate and a gated plugin's own analyzer."""
         stripped = [line.rstrip() for line in lines]
         text = "\n".join(stripped)
-        starts: list[int] = []
-        position = 0
-        for line in stripped:
-            starts.append(position)
-            position += len(line) + 1
+        starts = line_starts(stripped)
         folded: str | None = None
         hits: dict[int, set[str]] = {}
 

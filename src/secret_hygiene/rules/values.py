@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from ..manifest import Manifest, SecretSpec
-from ..sources import Kind, SourceFile
+from ..sources import Kind, SourceFile, line_starts
 from ..text import interpolation
 from ..text.folding import fold
 from ..text.names import is_file_variable, is_secret_like
@@ -200,11 +200,7 @@ def scan_lines(source: SourceFile, manifest: Manifest) -> list[ValueHit]:
     ops = _ops_for(source.kind)
     lines = source.lines
     text = "\n".join(lines)
-    starts: list[int] = []
-    position = 0
-    for line in lines:
-        starts.append(position)
-        position += len(line) + 1
+    starts = line_starts(lines)
     dollars = _lines_matching(text, starts, "$")
     calls = _lines_matching(text, starts, CALL_WITH_DEFAULT)
     ors: set[int] = set()
