@@ -133,8 +133,8 @@ class FakeHttp:
 
     def _handle(self, connection: socket.socket) -> None:
         request = b""
-        connection.settimeout(2)
         try:
+            connection.settimeout(2)  # may already be closed by stop(): then nothing to do
             while b"\r\n\r\n" not in request and len(request) < 65536:
                 chunk = connection.recv(4096)
                 if not chunk:
