@@ -18,7 +18,8 @@ PLACEHOLDER_VALUES = [
     "<your password>", "<db-password>",
     "change-me", "changeme", "CHANGE-ME", "'change-me'",
     "your-token", "your_token", "your-api-key-here",
-    "replace-with-a-real-key", "xxx", "XXXXXXXX", "***", "**********",
+    "replace-with-a-real-key", "xxx", "XXXXXXXX", "***", "**********", "XXX-1234", "xxx123",
+    "setme", "SET-ME", "fillme_later",
     "example", "my-example-key", "dummy", "dummy-value",
     "/run/secrets/db_password", "/var/run/secrets/app/token", "file:secrets/db_password.txt",
     "{{ .Values.password }}", "${{ secrets.DB_PASSWORD }}",
@@ -29,6 +30,14 @@ PLACEHOLDER_VALUES = [
 def test_placeholders_are_recognised_in_every_file_kind(value: str) -> None:
     assert placeholders.is_placeholder(value)
     assert placeholders.is_placeholder(value, interpolates=False)
+
+
+@pytest.mark.parametrize("value", ["XXXOBRhxoJR0mB", "xXXVInODzTDN6W", "SEtmEGos7wG5AX",
+                                   "setmeQ7vT2kLp9", "YourS3cr3tKeyz"])
+def test_random_values_that_begin_like_a_placeholder_are_not_placeholders(value: str) -> None:
+    # Found by a flaky test: one random 14-character value in 10,000 began with "XXX".
+    assert not placeholders.is_placeholder(value)
+    assert not placeholders.is_placeholder(value, interpolates=False)
 
 
 def test_random_values_are_not_placeholders() -> None:

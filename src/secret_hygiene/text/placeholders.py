@@ -26,6 +26,7 @@ _TEMPLATED = re.compile(
 _ALL_STARS = re.compile(r"^\*{3,}$|^x{3,}$", re.IGNORECASE)
 _MARKER_WORD = re.compile(r"^(?:todo|fixme|tbd|redacted|none|unset)(?:[-_:. ].*)?$", re.IGNORECASE)
 _TEMPLATE_INLINE = re.compile(r"\{\{.*?\}\}|\$\{\{.*?\}\}")
+_PLACEHOLDER_TAIL = re.compile(r"(?:[-_.:/ ].*|\d*|x*)", re.IGNORECASE | re.DOTALL)
 
 
 def is_reference(value: str) -> bool:
@@ -51,13 +52,30 @@ def is_placeholder(value: str, *, interpolates: bool = True) -> bool:
     if lower in EXACT_PLACEHOLDERS or _ALL_STARS.match(text) or _TEMPLATED.match(text) \
             or _MARKER_WORD.match(text):
         return True
-    if lower.startswith(PLACEHOLDER_PREFIXES) or any(w in lower for w in PLACEHOLDER_WORDS):
+    if _has_placeholder_prefix(text, lower) or any(w in lower for w in PLACEHOLDER_WORDS):
         return True
     if is_reference(text) or _TEMPLATE_INLINE.search(text):
         return True
     if interpolates:
         return interpolation.has_reference(text)
     return interpolation.is_single_reference(text)
+
+
+def _has_placeholder_prefix(text: str, lower: str) -> bool:
+    """`changeme`, `your-token`, `XXX-1234`; not `XXXOBRhxoJR0mB` or `SEtmEGos7wG5AX`.
+
+    The prefix must be written in one case and what follows must be a separator, digits, more
+    x's or nothing: a random value begins with `xxx` or `setme` now and then.
+    """
+    for prefix in PLACEHOLDER_PREFIXES:
+        if not lower.startswith(prefix):
+            continue
+        written = text[:len(prefix)]
+        if written not in (written.lower(), written.upper()):
+            continue
+        if prefix[-1] in "-_." or _PLACEHOLDER_TAIL.fullmatch(text, len(prefix)):
+            return True
+    return False
 
 
 @lru_cache(maxsize=8192)
