@@ -326,6 +326,34 @@ def test_scrubbing_many_values_finds_every_occurrence() -> None:
     assert scrubbed.count("[redacted]") == 3 * len(shown)
 
 
+def test_scrubbing_a_report_that_repeats_every_value_is_one_pass() -> None:
+    """A report quoting thousands of remembered strings (a scanned earlier report's hashes)
+    was rescanned once per value: minutes for a 14 MB report. Every occurrence still goes."""
+    from secret_hygiene.findings import _Redaction
+
+    values = [token(random.randint(16, 40)) for _ in range(4000)]
+    text = "".join(f"{i}:{v};" for i, v in enumerate(values)) * 5
+    redaction = _Redaction()
+    for value in values:
+        redaction.remember(value)
+    scrubbed = redaction.scrub(text)
+    assert scrubbed == "".join(f"{i}:[redacted];" for i in range(len(values))) * 5
+
+
+@pytest.mark.parametrize("limit", [0, 10**12], ids=["indexed", "direct"])
+def test_overlapping_values_are_scrubbed_whole(monkeypatch: pytest.MonkeyPatch,
+                                               limit: int) -> None:
+    from secret_hygiene import findings
+
+    monkeypatch.setattr(findings, "SCRUB_DIRECT_LIMIT", limit)
+    first, second, third = token(12), token(12), token(12)
+    redaction = findings._Redaction()
+    for value in (first + second, second + third, third):
+        redaction.remember(value)
+    text = f"a {first}{second}{third} b {third}{third} c {second} d"
+    assert redaction.scrub(text) == f"a [redacted] b [redacted] c {second} d"
+
+
 def test_thousands_of_secrets_in_one_file_are_each_reported(repo: Repo, run: Runner) -> None:
     lines = [f'password{i} = "{token(14)}"' for i in range(3000)]
     repo.write("many.py", "\n".join(lines) + "\n")
@@ -350,3 +378,37 @@ def test_machine_reports_of_undecodable_file_names_are_strict_unicode(repo: Repo
     uris = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
             for r in sarif["runs"][0]["results"] if r["locations"]}
     assert "bad%FFname%20py%231.py" in uris  # a URI reference: bytes and spaces encoded
+
+
+def test_the_tools_own_reports_in_the_checkout_are_skipped_not_findings(repo: Repo,
+                                                                          run: Runner) -> None:
+    """A report written into the checkout is full of hashes; the next run used to report
+    dozens of high-entropy strings in it (and history would, once it was committed)."""
+    repo.write("app.py", f'password = "{token(24)}"\n')
+    repo.commit("app")
+    for name in ("json", "sarif", "gitlab"):
+        result = run(repo.path, "check", "--format", name)
+        assert result.code == 1
+        repo.write(f"report.{name}", result.stdout)
+    repo.write("reformatted.json", json.dumps(json.loads((repo.path / "report.json")
+                                                          .read_text()), indent=None))
+    repo.commit("reports")
+    result = run(repo.path, "check", "--format", "json")
+    assert result.at("SH102") == [("app.py", 1)]
+    assert result.report["complete"] is True
+    assert {s["path"] for s in result.report["skipped"]} == {
+        "report.json", "report.sarif", "report.gitlab", "reformatted.json"}
+    history = run(repo.path, "history", "--format", "json")
+    assert {f["path"] for f in history.findings if f["rule"] == "SH501"} == {"app.py"}
+
+
+def test_a_file_that_only_looks_like_a_report_is_scanned(repo: Repo, run: Runner) -> None:
+    value = token(24)
+    repo.write("fake.json", '{"tool": "secret-hygiene", "findings": [], "password": '
+                            f'"{value}"')  # not JSON: never taken for a report
+    repo.write("other.json", json.dumps({"tool": "other", "findings": [],
+                                         "password": value, "by": "secret-hygiene"}))
+    repo.commit()
+    result = run(repo.path, "check", "--format", "json", "--select", "SH102")
+    assert sorted(path for path, _ in result.at("SH102")) == ["fake.json", "other.json"]
+    assert result.report["skipped"] == []

@@ -84,13 +84,18 @@ class _Redaction:
                 captured.append(value)
 
     def scrub(self, text: str) -> str:
-        values = self._values
-        if len(values) * len(text) > SCRUB_DIRECT_LIMIT:
-            values = _occurring(values, text)
-        for value in sorted(values, key=len, reverse=True):
-            if value in text:
-                text = text.replace(value, "[redacted]")
-        return text
+        """``text`` with every remembered value in it replaced by `[redacted]`, in one pass:
+        a report that repeats thousands of remembered strings is not rescanned per value."""
+        spans = _occurrences(self._values, text)
+        if not spans:
+            return text
+        pieces: list[str] = []
+        written = 0
+        for start, end in _merged(spans):
+            pieces += [text[written:start], "[redacted]"]
+            written = end
+        pieces.append(text[written:])
+        return "".join(pieces)
 
     def clear(self) -> None:
         self._values.clear()
@@ -106,26 +111,50 @@ class _Redaction:
             self._captures.remove(captured)
 
 
-SCRUB_DIRECT_LIMIT = 20_000_000  # values x characters: beyond this, find candidates first
+SCRUB_DIRECT_LIMIT = 20_000_000  # values x characters: beyond this, index the values
 GRAM = 4
 
 
-def _occurring(values: set[str], text: str) -> set[str]:
-    """The values that occur in ``text``, in time linear in its length: every value (8 or more
-    characters) covers a position divisible by GRAM with a whole GRAM-gram of it there."""
+def _occurrences(values: set[str], text: str) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of every value in ``text``."""
+    if len(values) * len(text) <= SCRUB_DIRECT_LIMIT:
+        spans: list[tuple[int, int]] = []
+        for value in values:
+            start = text.find(value)
+            while start >= 0:
+                spans.append((start, start + len(value)))
+                start = text.find(value, start + 1)
+        return spans
+    return _indexed_occurrences(values, text)
+
+
+def _indexed_occurrences(values: set[str], text: str) -> list[tuple[int, int]]:
+    """The same, in time linear in the text: every occurrence of a value (8 or more characters)
+    covers a position divisible by GRAM with a whole GRAM-gram of the value there."""
     index: dict[str, list[tuple[str, int]]] = {}
     for value in values:
         for offset in range(GRAM):
             index.setdefault(value[offset:offset + GRAM], []).append((value, offset))
-    found: set[str] = set()
+    spans: set[tuple[int, int]] = set()
     for position in range(0, len(text) - GRAM + 1, GRAM):
         candidates = index.get(text[position:position + GRAM])
         if candidates:
             for value, offset in candidates:
                 start = position - offset
-                if start >= 0 and value not in found and text.startswith(value, start):
-                    found.add(value)
-    return found
+                if start >= 0 and text.startswith(value, start):
+                    spans.add((start, start + len(value)))
+    return list(spans)
+
+
+def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans joined, so that no part of any value survives."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 def _entropy(value: str) -> float:
