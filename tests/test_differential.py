@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import string
 import subprocess
 import sys
 from collections import Counter
@@ -234,3 +235,57 @@ def test_a_changed_plugin_switches_the_prefilter_off(monkeypatch: pytest.MonkeyP
     engine = leaks._engine()
     monkeypatch.setattr(prefilter, "DETECT_SECRETS_150", "something else")
     assert prefilter.build(list(engine.get_plugins())) is None
+
+
+def _keyword_spellings() -> list[str]:
+    """Every word of KeywordDetector's denylist, with and without its optional underscore, in
+    several cases and with the letters re.IGNORECASE folds (ſ, K, ı), plus near misses."""
+    from detect_secrets.plugins.keyword import DENYLIST
+
+    words: list[str] = []
+    for pattern in DENYLIST:
+        for word in {pattern.replace("_?", "_"), pattern.replace("_?", "")}:
+            words += [word, word.upper(), word.title(), word.replace("s", "ſ"),
+                      word.replace("k", "\u212a"), word.replace("i", "ı")]
+    return [*words, "key", "pass", "pw", "token", "keypass", "monkey_password", "secretary"]
+
+
+def test_the_keyword_gate_and_per_line_plugins_change_nothing(monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    """The KeywordDetector gate is its denylist, and each line is run through the plugins that
+    can find something there: every denylist spelling in every assignment form gives the same
+    findings as every line through every plugin."""
+    value = token(20)
+    lines = []
+    for word in _keyword_spellings():
+        lines += [f'{word} = "{value}"', f"{word}: {value}", f'my_{word}_x := "{value}"',
+                  f'if x == "{value}" and {word}:', f'"{word}": "{value}";']
+    # the Cloudant, IBM Cloud IAM and SoftLayer assignment forms and their secret shapes
+    shapes = [token(24, string.ascii_lowercase), token(44, string.ascii_letters + "_-"),
+              token(64, "0123456789abcdef"), token(64, string.ascii_lowercase + string.digits)]
+    for prefix in ("cl_", "cloudant-api", "ibm_cloud_iam_", "iam-api", "sl", "softlayer_api",
+                   "", "CL_", "Softlayer-"):
+        for word in ("key", "pwd", "pw", "password", "pass", "token", "KEY", "Token"):
+            for shape in shapes:
+                lines += [f"{prefix}{word}={shape}", f'["{prefix}{word}"] => "{shape}"',
+                          f"x {prefix}{word}   :: '{shape}'", f"{prefix}{word}  {shape}"]
+    files = {"a.py": lines, "b.yaml": [f"{w}: {value}" for w in _keyword_spellings()],
+             "c.txt": lines, "d.go": lines[:600]}
+
+    def scan_all() -> list[tuple[str, int, str | None]]:
+        found = []
+        for name, text in files.items():
+            outcome = contentscan.scan_bytes(name, ("\n".join(text) + "\n").encode(),
+                                             default_manifest())
+            found += [(name, f.line or 0, f.extra.get("type")) for f in outcome.findings]
+        return sorted(found, key=str)
+
+    engine = leaks._engine()
+    assert engine.prefilter is not None
+    with_prefilter = scan_all()
+    monkeypatch.setattr(engine, "prefilter", None)
+    monkeypatch.setattr(leaks, "_static_prefilter", lambda: None)
+    assert scan_all() == with_prefilter
+    assert len({line for name, line, _ in with_prefilter if name == "a.py"}) > 100
+    assert {"Cloudant Credentials", "IBM Cloud IAM Key", "SoftLayer Credentials"} <= {
+        kind for _, _, kind in with_prefilter}

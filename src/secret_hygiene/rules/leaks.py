@@ -263,9 +263,15 @@ def transformers_could_apply(path: str, text: str) -> bool:
     (then a finding can depend on other lines than its own)."""
     if path.lower().endswith(YAML_SUFFIXES):
         return True
-    eager_applies = PurePosixPath(path).suffix not in TYPED_SUFFIXES
+    eager_applies = _eager_ini_applies(path)
     return not (_ini_cannot_parse(text, eager=False) and
                 (not eager_applies or _ini_cannot_parse(text, eager=True)))
+
+
+@lru_cache(maxsize=4096)
+def _eager_ini_applies(path: str) -> bool:
+    """detect-secrets tries its eager INI transformer on files of no known type."""
+    return PurePosixPath(path).suffix not in TYPED_SUFFIXES
 
 
 def _not_a_leak(ds: _DetectSecrets, leak: Leak, lines: list[str], interpolates: bool) -> bool:
@@ -390,17 +396,19 @@ def _transformed(ds: _DetectSecrets, path: str, text: str, eager: bool) -> list[
 def _process(ds: _DetectSecrets, path: str, content: list[str]) -> list[Any]:
     """detect-secrets' per-line pipeline, unchanged, on the lines that can yield a finding.
 
-    Without the prefilter every line is a candidate. Lines longer than LONG_LINE are checked
+    With the prefilter each line is run through the plugins that can find something on it;
+    without it every line through every plugin. Lines longer than LONG_LINE are checked
     in overlapping windows, so no line costs more than a window does.
     """
-    if ds.prefilter is not None:
-        candidates = ds.prefilter.candidates(content, path)
-    else:
-        candidates = list(range(1, len(content) + 1))
-    found: list[Any] = []
     plugins = ds.get_plugins()
+    if ds.prefilter is not None:
+        candidates = [(number, [p for p in plugins if type(p).__name__ in names])
+                      for number, names in ds.prefilter.candidate_plugins(content, path).items()]
+    else:
+        candidates = [(number, plugins) for number in range(1, len(content) + 1)]
+    found: list[Any] = []
     scan = ds.scan
-    for number in candidates:
+    for number, line_plugins in candidates:
         line = content[number - 1].rstrip()
         context = ds.get_code_snippet(lines=content, line_number=number)
         seen: set[tuple[str, str]] = set()
@@ -408,7 +416,7 @@ def _process(ds: _DetectSecrets, path: str, content: list[str]) -> list[Any]:
             if scan._is_filtered_out(required_filter_parameters=["line"], filename=path,
                                      line=window, context=context):
                 continue
-            for plugin in plugins:
+            for plugin in line_plugins:
                 for secret in scan._scan_line(plugin=plugin, filename=path, line=window,
                                               line_number=number, context=context):
                     key = (secret.type, secret.secret_hash)
