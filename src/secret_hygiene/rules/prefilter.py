@@ -197,6 +197,48 @@ def plugin_fingerprint(plugins: Iterable[Any]) -> str:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
+def _leading(gate: Gate) -> tuple[str, str] | None:
+    """A gate's first character and the pattern of the rest, when it starts with a literal."""
+    if gate.checks:
+        return None  # its checks need the hit of its own literal
+    if gate.literal is not None:
+        return gate.literal[0], re.escape(gate.literal[1:])
+    assert gate.regex is not None
+    pattern = gate.regex.pattern
+    if pattern[:1] == "\\" and pattern[1:2] in ".-":
+        return pattern[1], pattern[2:]
+    if pattern[:1].isalnum() or pattern[:1] in "\"'_:-":
+        return pattern[0], pattern[1:]
+    return None
+
+
+def merged_by_first_character(gates: list[Gate]) -> list[Gate]:
+    """Gates that start with the same literal character joined into one regex.
+
+    Python's re finds a pattern's literal first character with a fast search and tries the
+    alternatives only there, so one pass does the work of several (the `A` of AKIA, AKC,
+    AccountKey=, AP.., AC..: nine passes become one). The merged gate lets in every plugin of
+    its members: more lines see an analyzer, none is lost. No gate pattern crosses a line end,
+    so a match that hides an overlapping one hides it on the same line.
+    """
+    groups: dict[tuple[bool, str], list[tuple[Gate, str]]] = {}
+    kept: list[Gate] = []
+    for gate in gates:
+        lead = _leading(gate)
+        if lead is None:
+            kept.append(gate)
+        else:
+            groups.setdefault((gate.folded, lead[0]), []).append((gate, lead[1]))
+    for (folded, first), members in groups.items():
+        if len(members) == 1:
+            kept.append(members[0][0])
+            continue
+        rest = "|".join(f"(?:{pattern})" for _, pattern in members)
+        kept.append(Gate(frozenset().union(*(gate.plugins for gate, _ in members)),
+                         regex=re.compile(f"{re.escape(first)}(?:{rest})"), folded=folded))
+    return kept
+
+
 class _Texts:
     """A text and its case-folded form, folded once and only when a gate needs it."""
 
@@ -217,6 +259,9 @@ class Prefilter:
     gates: list[Gate]
     raw_checks: dict[str, Callable[[str, str], bool]] = field(default_factory=dict)
     exact: bool = True
+
+    def __post_init__(self) -> None:
+        self.gates = merged_by_first_character(self.gates)
 
     def candidates(self, lines: list[str], filename: str) -> list[int]:
         """1-based numbers of the lines that pass a gate and a gated plugin's own analyzer."""
