@@ -20,6 +20,12 @@ PLACEHOLDER_VALUES = [
     "your-token", "your_token", "your-api-key-here",
     "replace-with-a-real-key", "xxx", "XXXXXXXX", "***", "**********", "XXX-1234", "xxx123",
     "setme", "SET-ME", "fillme_later",
+    # any case, and whatever a person writes after the prefix (a breaker's list)
+    "Your-Token", "Your_Api_Key", "ChangeIt", "Changeit", "SetMe", "Set-Me", "FillMe",
+    "ReplaceMe", "Replace-With-Your-Key", "Insert-Key-Here", "Put-Your-Key-Here",
+    "Enter-Your-Password", "Xxxx-xxxx", "XXXXXXXX1234", "xxxxxxxxxxxx1234", "XXXX1234XXXX",
+    "xxx123abc", "setmeplease", "changeitnow", "replacemenow", "fillmelater", "changeit!",
+    "setme!", "xxx+yyy", "FillMeLaterPlease",
     "example", "my-example-key", "dummy", "dummy-value",
     "/run/secrets/db_password", "/var/run/secrets/app/token", "file:secrets/db_password.txt",
     "{{ .Values.password }}", "${{ secrets.DB_PASSWORD }}",

@@ -26,7 +26,6 @@ _TEMPLATED = re.compile(
 _ALL_STARS = re.compile(r"^\*{3,}$|^x{3,}$", re.IGNORECASE)
 _MARKER_WORD = re.compile(r"^(?:todo|fixme|tbd|redacted|none|unset)(?:[-_:. ].*)?$", re.IGNORECASE)
 _TEMPLATE_INLINE = re.compile(r"\{\{.*?\}\}|\$\{\{.*?\}\}")
-_PLACEHOLDER_TAIL = re.compile(r"(?:[-_.:/ ].*|\d*|x*)", re.IGNORECASE | re.DOTALL)
 
 
 def is_reference(value: str) -> bool:
@@ -52,7 +51,7 @@ def is_placeholder(value: str, *, interpolates: bool = True) -> bool:
     if lower in EXACT_PLACEHOLDERS or _ALL_STARS.match(text) or _TEMPLATED.match(text) \
             or _MARKER_WORD.match(text):
         return True
-    if _has_placeholder_prefix(text, lower) or any(w in lower for w in PLACEHOLDER_WORDS):
+    if _has_placeholder_prefix(lower, text) or any(w in lower for w in PLACEHOLDER_WORDS):
         return True
     if is_reference(text) or _TEMPLATE_INLINE.search(text):
         return True
@@ -61,21 +60,27 @@ def is_placeholder(value: str, *, interpolates: bool = True) -> bool:
     return interpolation.is_single_reference(text)
 
 
-def _has_placeholder_prefix(text: str, lower: str) -> bool:
-    """`changeme`, `your-token`, `XXX-1234`; not `XXXOBRhxoJR0mB` or `SEtmEGos7wG5AX`.
-
-    The prefix must be written in one case and what follows must be a separator, digits, more
-    x's or nothing: a random value begins with `xxx` or `setme` now and then.
-    """
+def _has_placeholder_prefix(lower: str, text: str) -> bool:
+    """`changeme`, `Your-Token`, `SetMe`, `XXXX-1234`, `fillmelater`; not `XXXOBRhxoJR0mB` or
+    `SEtmEGos7wG5AX`: a random value begins with `xxx` or `setme` now and then, and what
+    follows the prefix then is random too."""
     for prefix in PLACEHOLDER_PREFIXES:
-        if not lower.startswith(prefix):
-            continue
-        written = text[:len(prefix)]
-        if written not in (written.lower(), written.upper()):
-            continue
-        if prefix[-1] in "-_." or _PLACEHOLDER_TAIL.fullmatch(text, len(prefix)):
-            return True
+        if lower.startswith(prefix):
+            return not _random_run(text[len(prefix):])
     return False
+
+
+_CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
+
+
+def _random_run(tail: str) -> bool:
+    """Eight or more letters and digits in both cases, not x's and digits (a mask) nor
+    capitalised words (`LaterPlease`): how the rest of a random value looks, not a word's."""
+    if len(tail) < 8 or not (tail.isascii() and tail.isalnum()):
+        return False
+    if not any(c.isupper() for c in tail) or not any(c.islower() for c in tail):
+        return False
+    return not _CAMEL_WORDS.fullmatch(tail) and tail.strip("xX0123456789") != ""
 
 
 @lru_cache(maxsize=8192)
