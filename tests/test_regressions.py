@@ -380,35 +380,47 @@ def test_machine_reports_of_undecodable_file_names_are_strict_unicode(repo: Repo
     assert "bad%FFname%20py%231.py" in uris  # a URI reference: bytes and spaces encoded
 
 
-def test_the_tools_own_reports_in_the_checkout_are_skipped_not_findings(repo: Repo,
-                                                                          run: Runner) -> None:
-    """A report written into the checkout is full of hashes; the next run used to report
-    dozens of high-entropy strings in it (and history would, once it was committed)."""
+def test_the_tools_own_reports_in_the_checkout_are_scanned_without_false_findings(
+        repo: Repo, run: Runner) -> None:
+    """A report written into the checkout is full of hashes (and SARIF's rule help quotes
+    example credentials); the next run used to report dozens of them, and history would once
+    it was committed. Reports are still scanned, in any encoding a shell writes them."""
     repo.write("app.py", f'password = "{token(24)}"\n')
     repo.commit("app")
     for name in ("json", "sarif", "gitlab"):
         result = run(repo.path, "check", "--format", name)
         assert result.code == 1
         repo.write(f"report.{name}", result.stdout)
+    sarif = (repo.path / "report.sarif").read_text()
+    (repo.path / "utf16.sarif").write_bytes(sarif.encode("utf-16"))  # PowerShell 5's `>`
+    (repo.path / "bom.json").write_bytes(b"\xef\xbb\xbf" + (repo.path / "report.json")
+                                         .read_bytes())
+    repo.write("teed.json", (repo.path / "report.json").read_text() + "check: 1 error\n")
     repo.write("reformatted.json", json.dumps(json.loads((repo.path / "report.json")
                                                           .read_text()), indent=None))
     repo.commit("reports")
     result = run(repo.path, "check", "--format", "json")
-    assert result.at("SH102") == [("app.py", 1)]
-    assert result.report["complete"] is True
-    assert {s["path"] for s in result.report["skipped"]} == {
-        "report.json", "report.sarif", "report.gitlab", "reformatted.json"}
+    assert [(f["path"], f["rule"]) for f in result.findings] == [("app.py", "SH102")]
+    assert result.report["complete"] is True and result.report["skipped"] == []
+    assert "[redacted]" not in result.stdout  # the new report's own hashes are intact
     history = run(repo.path, "history", "--format", "json")
     assert {f["path"] for f in history.findings if f["rule"] == "SH501"} == {"app.py"}
 
 
-def test_a_file_that_only_looks_like_a_report_is_scanned(repo: Repo, run: Runner) -> None:
-    value = token(24)
-    repo.write("fake.json", '{"tool": "secret-hygiene", "findings": [], "password": '
-                            f'"{value}"')  # not JSON: never taken for a report
-    repo.write("other.json", json.dumps({"tool": "other", "findings": [],
-                                         "password": value, "by": "secret-hygiene"}))
-    repo.commit()
+def test_a_secret_pasted_into_a_report_is_still_found(repo: Repo, run: Runner) -> None:
+    """Only the report's own hashes and rule texts are passed over: a value added by hand, or
+    by a tool that enriches reports with code snippets, is a finding like anywhere else."""
+    value, pasted = token(24), github_token()
+    repo.write("app.py", f'password = "{token(24)}"\n')
+    repo.commit("app")
+    sarif = json.loads(run(repo.path, "check", "--format", "sarif").stdout)
+    region = sarif["runs"][0]["results"][0]["locations"][0]["physicalLocation"]["region"]
+    region["snippet"] = {"text": f"export GITHUB_TOKEN={pasted}"}
+    repo.write("enriched.sarif", json.dumps(sarif, indent=2))
+    repo.write("hand.json", json.dumps({"tool": "secret-hygiene", "findings": [],
+                                        "password": value}, indent=2))
+    repo.commit("reports")
     result = run(repo.path, "check", "--format", "json", "--select", "SH102")
-    assert sorted(path for path, _ in result.at("SH102")) == ["fake.json", "other.json"]
-    assert result.report["skipped"] == []
+    assert sorted(path for path, _ in result.at("SH102")) == ["app.py", "enriched.sarif",
+                                                             "hand.json"]
+    assert value not in result.stdout and pasted not in result.stdout

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import enum
-import json
 import os
 import re
 import stat
@@ -13,6 +12,7 @@ from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
+from . import ownreports
 from .findings import Skipped
 from .fsread import describe, read_regular, reason
 from .text.placeholders import is_template_file
@@ -181,49 +181,6 @@ def is_binary(data: bytes) -> bool:
     return b"\0" in data[:BINARY_PROBE]
 
 
-REPORT_PROBE = 4096
-OWN_NAME = "secret-hygiene"
-
-
-def own_report_format(data: bytes) -> str | None:
-    """"JSON", "SARIF" or "GitLab" when ``data`` is a report this tool wrote.
-
-    Reports never hold values but are full of hashes and fingerprints, which read as
-    high-entropy strings: a report written into the checkout would otherwise be dozens of
-    findings on the next run. The whole document must parse and say it is ours.
-    """
-    probe = data[:REPORT_PROBE]
-    if not probe.lstrip().startswith(b"{") or (
-            b'"secret-hygiene"' not in probe and b'"secret-hygiene"' not in data[-REPORT_PROBE:]):
-        return None
-    try:
-        document = json.loads(data)
-    except (ValueError, RecursionError):
-        return None
-    if not isinstance(document, dict):
-        return None
-    if document.get("tool") == OWN_NAME and isinstance(document.get("findings"), list):
-        return "JSON"
-    runs = document.get("runs")
-    if isinstance(runs, list) and runs and all(_named(_field(run, "tool", "driver"))
-                                               for run in runs):
-        return "SARIF"
-    if isinstance(document.get("vulnerabilities"), list) and \
-            _named(_field(document, "scan", "scanner")):
-        return "GitLab"
-    return None
-
-
-def _field(document: object, *keys: str) -> object:
-    for key in keys:
-        document = document.get(key) if isinstance(document, dict) else None
-    return document
-
-
-def _named(part: object) -> bool:
-    return isinstance(part, dict) and part.get("name") == OWN_NAME
-
-
 def read_source(root: Path, path: str) -> SourceFile | Skipped:
     """Read one repository file, or say why it was skipped.
 
@@ -270,15 +227,12 @@ def source_from_bytes(path: str, data: bytes) -> SourceFile | Skipped:
     utf16 = data[:2] in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
     if is_binary(data) and not utf16:
         return Skipped(path, "binary", incomplete=False)
-    report = own_report_format(data)
-    if report is not None:
-        return Skipped(path, f"secret-hygiene {report} report (holds no values)",
-                       incomplete=False)
     if utf16:
         text, replaced = data.decode("utf-16", "replace"), False
     else:
         text, replaced = decode(data)
-    source = SourceFile.from_text(path, text)
+    report = ownreports.masked(text)  # our own report: its hashes are not secrets
+    source = SourceFile.from_text(path, text if report is None else report)
     source.replaced_bytes = replaced
     if replaced:
         source.notes.append("not valid UTF-8: undecodable bytes replaced, file still scanned")

@@ -14,7 +14,7 @@ LEVELS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "
 HOME = "https://github.com/secret-hygiene/secret-hygiene"
 
 
-def _rule(rule_index: int) -> dict[str, Any]:
+def rule_descriptor(rule_index: int) -> dict[str, Any]:
     rule = RULES[rule_index]
     return {
         "id": rule.id,
@@ -69,7 +69,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     run: dict[str, Any] = {
         "tool": {"driver": {"name": "secret-hygiene", "version": __version__,
                             "semanticVersion": __version__, "informationUri": HOME,
-                            "rules": [_rule(i) for i in range(len(RULES))]}},
+                            "rules": [rule_descriptor(i) for i in range(len(RULES))]}},
         "invocations": [invocation],
         "results": results,
         "properties": {"complete": report.complete, "command": report.command},
