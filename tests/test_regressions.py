@@ -354,6 +354,19 @@ def test_overlapping_values_are_scrubbed_whole(monkeypatch: pytest.MonkeyPatch,
     assert redaction.scrub(text) == f"a [redacted] b [redacted] c {second} d"
 
 
+def test_values_that_contain_each_other_are_scrubbed_in_one_span() -> None:
+    """A thousand values that each contain the shorter ones, repeated over the text: every
+    overlapping occurrence used to be recorded (seconds and gigabytes); the longest covers
+    them and the text is one redaction."""
+    from secret_hygiene.findings import _Redaction
+
+    piece = token(8)
+    redaction = _Redaction()
+    for count in range(1, 1001):
+        redaction._values.add(piece * count)
+    assert redaction.scrub(piece * 5000 + " tail") == "[redacted] tail"
+
+
 def test_thousands_of_secrets_in_one_file_are_each_reported(repo: Repo, run: Runner) -> None:
     lines = [f'password{i} = "{token(14)}"' for i in range(3000)]
     repo.write("many.py", "\n".join(lines) + "\n")

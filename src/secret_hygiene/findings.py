@@ -132,18 +132,24 @@ def _indexed_occurrences(values: set[str], text: str) -> list[tuple[int, int]]:
     """The same, in time linear in the text: every occurrence of a value (8 or more characters)
     covers a position divisible by GRAM with a whole GRAM-gram of the value there."""
     index: dict[str, list[tuple[str, int]]] = {}
-    for value in values:
+    for value in sorted(values, key=len, reverse=True):  # longest first at each gram
         for offset in range(GRAM):
             index.setdefault(value[offset:offset + GRAM], []).append((value, offset))
-    spans: set[tuple[int, int]] = set()
+    spans: list[tuple[int, int]] = []
+    covered = (0, 0)  # the span reaching furthest: what lies inside it is redacted already
     for position in range(0, len(text) - GRAM + 1, GRAM):
         candidates = index.get(text[position:position + GRAM])
         if candidates:
             for value, offset in candidates:
                 start = position - offset
-                if start >= 0 and text.startswith(value, start):
-                    spans.add((start, start + len(value)))
-    return list(spans)
+                end = start + len(value)
+                if start < 0 or (covered[0] <= start and end <= covered[1]):
+                    continue  # values that overlap each other are not compared again
+                if text.startswith(value, start):
+                    spans.append((start, end))
+                    if end > covered[1]:
+                        covered = (start, end)
+    return spans
 
 
 def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
