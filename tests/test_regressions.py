@@ -15,7 +15,16 @@ from secret_hygiene import repo as repo_module
 from secret_hygiene import sources
 from secret_hygiene.hooks import run as hook_run
 
-from conftest import Repo, Runner, aws_key_id, github_token, init_repo, run_process, token
+from conftest import (
+    Repo,
+    Runner,
+    aws_key_id,
+    distinct,
+    github_token,
+    init_repo,
+    run_process,
+    token,
+)
 
 
 def test_fifos_and_devices_are_never_read(repo: Repo, run: Runner, tmp_path: Path) -> None:
@@ -313,7 +322,7 @@ def test_settings_about_secrets_are_not_secrets(repo: Repo, run: Runner) -> None
 def test_scrubbing_many_values_finds_every_occurrence() -> None:
     from secret_hygiene.findings import _Redaction
 
-    values = [token(random.randint(16, 40)) for _ in range(3000)]  # all random enough to keep
+    values = [distinct(random.randint(16, 40)) for _ in range(3000)]  # each kept by remember()
     shown = values[::7]
     text = "\n".join(f"line {i}: {'x' * (i % 5)}{v}{'y' * (i % 3)} end" for i, v in
                      enumerate(shown)) * 3
@@ -331,7 +340,7 @@ def test_scrubbing_a_report_that_repeats_every_value_is_one_pass() -> None:
     was rescanned once per value: minutes for a 14 MB report. Every occurrence still goes."""
     from secret_hygiene.findings import _Redaction
 
-    values = [token(random.randint(16, 40)) for _ in range(4000)]
+    values = [distinct(random.randint(16, 40)) for _ in range(4000)]  # each kept by remember()
     text = "".join(f"{i}:{v};" for i, v in enumerate(values)) * 5
     redaction = _Redaction()
     for value in values:
@@ -346,7 +355,7 @@ def test_overlapping_values_are_scrubbed_whole(monkeypatch: pytest.MonkeyPatch,
     from secret_hygiene import findings
 
     monkeypatch.setattr(findings, "SCRUB_DIRECT_LIMIT", limit)
-    first, second, third = token(12), token(12), token(12)
+    first, second, third = distinct(12), distinct(12), distinct(12)  # each kept by remember()
     redaction = findings._Redaction()
     for value in (first + second, second + third, third):
         redaction.remember(value)
