@@ -26,6 +26,13 @@ PLACEHOLDER_VALUES = [
     "Enter-Your-Password", "Xxxx-xxxx", "XXXXXXXX1234", "xxxxxxxxxxxx1234", "XXXX1234XXXX",
     "xxx123abc", "setmeplease", "changeitnow", "replacemenow", "fillmelater", "changeit!",
     "setme!", "xxx+yyy", "FillMeLaterPlease",
+    # a second breaker's list: template words, "...here", masked credentials
+    "set_me", "Set_Me", "Fill_Me_In", "put_your_key_here", "PutYourKeyHere",
+    "EnterYourPassword", "InsertYourKeyHere", "insert.your.key", "YourKeyHere",
+    "YOURAPIKEYHERE", "YourTokenGoesHere", "Replace.Me", "change.it", "ChangeThis",
+    "CHANGE_THIS_IN_PRODUCTION", "ReplaceWithYourKey", "API_KEY_HERE", "not-a-real-key",
+    "fake-api-key", "TO_BE_REPLACED", "FILL_IN", "AKIA" + "X" * 16, "ghp_" + "x" * 36,
+    "sk-" + "x" * 16,
     "example", "my-example-key", "dummy", "dummy-value",
     "/run/secrets/db_password", "/var/run/secrets/app/token", "file:secrets/db_password.txt",
     "{{ .Values.password }}", "${{ secrets.DB_PASSWORD }}",
@@ -39,7 +46,8 @@ def test_placeholders_are_recognised_in_every_file_kind(value: str) -> None:
 
 
 @pytest.mark.parametrize("value", ["XXXOBRhxoJR0mB", "xXXVInODzTDN6W", "SEtmEGos7wG5AX",
-                                   "setmeQ7vT2kLp9", "YourS3cr3tKeyz"])
+                                   "setmeQ7vT2kLp9", "YourS3cr3tKeyz", "xxxk3j9f8h2l4m5nq7",
+                                   "setmeq8fk2jd9s0a", "changeitK8fLq2Zx8Pw4-a"])
 def test_random_values_that_begin_like_a_placeholder_are_not_placeholders(value: str) -> None:
     # Found by a flaky test: one random 14-character value in 10,000 began with "XXX".
     assert not placeholders.is_placeholder(value)

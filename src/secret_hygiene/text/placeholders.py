@@ -9,10 +9,15 @@ from . import interpolation
 
 REFERENCE_PREFIXES = ("vault:", "aws-secrets:", "arn:aws:secretsmanager:", "arn:aws:ssm:",
                       "op://", "file:", "secretsmanager:", "ssm:")
-PLACEHOLDER_PREFIXES = ("change-me", "changeme", "change_me", "change-it", "changeit",
-                        "your-", "your_", "your.", "replace-with", "replace_with", "replace-me",
-                        "replaceme", "replace_me", "xxx", "insert-", "insert_", "put-your",
-                        "enter-your", "set-me", "setme", "fill-me", "fillme")
+PLACEHOLDER_PREFIXES = ("change-me", "changeme", "change_me", "change.me", "change-it",
+                        "changeit", "change_it", "change.it", "change-this", "change_this",
+                        "changethis", "your-", "your_", "your.", "replace-with", "replace_with",
+                        "replacewith", "replace-me", "replaceme", "replace_me", "replace.me",
+                        "xxx", "insert-", "insert_", "insert.", "insertyour", "put-your",
+                        "put_your", "putyour", "enter-your", "enter_your", "enteryour",
+                        "set-me", "set_me", "set.me", "setme", "fill-me", "fill_me", "fillme",
+                        "fill-in", "fill_in", "to-be-replaced", "to_be_replaced", "not-a-real",
+                        "not_a_real", "fake-", "fake_")
 PLACEHOLDER_WORDS = ("example", "dummy", "placeholder", "changeme", "change-me", "change_me")
 EXACT_PLACEHOLDERS = frozenset({"none", "null", "nil", "undefined", "~", "...", "…", "-", "''",
                                 '""', "n/a", "na", "tbd", "todo", "secret-here",
@@ -53,11 +58,19 @@ def is_placeholder(value: str, *, interpolates: bool = True) -> bool:
         return True
     if _has_placeholder_prefix(lower, text) or any(w in lower for w in PLACEHOLDER_WORDS):
         return True
+    if _HERE.search(lower) or _masked(text):
+        return True
     if is_reference(text) or _TEMPLATE_INLINE.search(text):
         return True
     if interpolates:
         return interpolation.has_reference(text)
     return interpolation.is_single_reference(text)
+
+
+def _masked(text: str) -> bool:
+    """Mostly x's or stars in one run: a credential shown with its characters hidden."""
+    run = _MASKED.search(text)
+    return run is not None and 2 * (run.end() - run.start()) >= len(text)
 
 
 def _has_placeholder_prefix(lower: str, text: str) -> bool:
@@ -71,16 +84,28 @@ def _has_placeholder_prefix(lower: str, text: str) -> bool:
 
 
 _CAMEL_WORDS = re.compile(r"(?:[A-Z][a-z]+)+")
+_TOKEN_TAIL = re.compile(r"[A-Za-z0-9+/=_.:-]*")
+_SEPARATORS = re.compile(r"[+/=_.:-]")
+# a masked credential: `AKIAXXXXXXXXXXXXXXXX`, `ghp_xxxx...`, `sk-live-xxxxxxxx`
+_MASKED = re.compile(r"[xX*]{8,}")
+# `YourKeyHere`, `API_KEY_HERE`, `put_your_token_here`
+_HERE = re.compile(r"(?:your|key|token|secret|password|pass)[-_. ]?(?:goes[-_. ]?)?here$")
 
 
 def _random_run(tail: str) -> bool:
-    """Eight or more letters and digits in both cases, not x's and digits (a mask) nor
-    capitalised words (`LaterPlease`): how the rest of a random value looks, not a word's."""
-    if len(tail) < 8 or not (tail.isascii() and tail.isalnum()):
+    """Whether what follows a placeholder prefix is the rest of a random value: a run of 8 or
+    more letters and digits (between separators) that mixes digits with letters, or both cases
+    but not as capitalised words (`LaterPlease`); never a mask of x's and digits."""
+    if tail.strip("xX0123456789") == "" or not _TOKEN_TAIL.fullmatch(tail):
         return False
-    if not any(c.isupper() for c in tail) or not any(c.islower() for c in tail):
-        return False
-    return not _CAMEL_WORDS.fullmatch(tail) and tail.strip("xX0123456789") != ""
+    for run in _SEPARATORS.split(tail):
+        if len(run) < 8 or not run.isascii() or not run.isalnum():
+            continue
+        letters, digits = any(c.isalpha() for c in run), any(c.isdigit() for c in run)
+        both_cases = any(c.isupper() for c in run) and any(c.islower() for c in run)
+        if (letters and digits) or (both_cases and not _CAMEL_WORDS.fullmatch(run)):
+            return True
+    return False
 
 
 @lru_cache(maxsize=8192)
