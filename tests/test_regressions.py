@@ -413,6 +413,8 @@ def test_the_tools_own_reports_in_the_checkout_are_scanned_without_false_finding
         result = run(repo.path, "check", "--format", name)
         assert result.code == 1
         repo.write(f"report.{name}", result.stdout)
+    for name in ("json", "sarif"):  # history's reports add commit ids
+        repo.write(f"history.{name}", run(repo.path, "history", "--format", name).stdout)
     sarif = (repo.path / "report.sarif").read_text()
     (repo.path / "utf16.sarif").write_bytes(sarif.encode("utf-16"))  # PowerShell 5's `>`
     (repo.path / "bom.json").write_bytes(b"\xef\xbb\xbf" + (repo.path / "report.json")
@@ -446,3 +448,18 @@ def test_a_secret_pasted_into_a_report_is_still_found(repo: Repo, run: Runner) -
     assert sorted(path for path, _ in result.at("SH102")) == ["app.py", "enriched.sarif",
                                                              "hand.json"]
     assert value not in result.stdout and pasted not in result.stdout
+
+
+def test_a_value_in_a_file_name_is_scrubbed_in_every_escaped_form(repo: Repo,
+                                                                   run: Runner) -> None:
+    """Reports escape file names (SARIF and GitHub percent-encode, JUnit XML-escapes, JSON
+    escapes tabs); scrubbing runs on the rendered report, so each escaped form is scrubbed."""
+    value = distinct(10) + "&<>:,% \t" + distinct(6)
+    repo.write(f"amp/{value}.py", f'password = "{value}"\n')
+    repo.commit()
+    for name in ("text", "json", "sarif", "github", "gitlab", "junit"):
+        result = run(repo.path, "check", "--format", name, "--select", "SH102")
+        assert result.code == 1, name
+        shown = result.stdout + result.stderr
+        for piece in (value, value[:10] + "%26", value[:10] + "&amp;", value[-6:]):
+            assert piece not in shown, (name, piece)

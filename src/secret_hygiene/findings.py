@@ -80,6 +80,8 @@ class _Redaction:
         if len(value) >= self.MIN_LENGTH and value not in self._values and \
                 _entropy(value) >= self.MIN_ENTROPY:
             self._values.add(value)
+            if not value.isalnum():
+                self._values.update(escaped_forms(value))
             for captured in self._captures:
                 captured.append(value)
 
@@ -109,6 +111,24 @@ class _Redaction:
             yield captured
         finally:
             self._captures.remove(captured)
+
+
+def escaped_forms(value: str) -> set[str]:
+    """How the reports may write ``value`` when it is part of a file name: percent-encoded
+    (SARIF URIs, GitHub annotation properties), XML-escaped (JUnit), JSON-escaped. Scrubbing
+    runs on the rendered report, so these forms are scrubbed too."""
+    from urllib.parse import quote
+
+    raw = value.encode("utf-8", "surrogateescape")
+    xml_text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    xml_attribute = xml_text.replace('"', "&quot;").replace("\n", "&#10;") \
+        .replace("\r", "&#13;").replace("\t", "&#09;")
+    github = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    forms = {quote(raw, safe="/"), quote(raw, safe=""), xml_text, xml_attribute, github,
+             github.replace(":", "%3A").replace(",", "%2C"),
+             json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1]}
+    forms.discard(value)
+    return forms
 
 
 SCRUB_DIRECT_LIMIT = 20_000_000  # values x characters: beyond this, index the values

@@ -16,7 +16,8 @@ from functools import lru_cache
 from typing import Any
 
 OWN_NAME = '"secret-hygiene"'
-DIGEST = re.compile(r'("(?:sha256|sha|fingerprint|secretHygiene/v1)"\s*:\s*")([0-9a-f]{16,64})"')
+DIGEST = re.compile(r'("(?:sha256|sha|fingerprint|secretHygiene/v1|first_commit|commit)"'
+                    r'\s*:\s*")([0-9a-f]{16,64})"')
 TEXT = re.compile(r'("(?:text|markdown)"\s*:\s*")((?:[^"\\\n]|\\.)*)"')
 
 
