@@ -420,6 +420,7 @@ def test_the_tools_own_reports_in_the_checkout_are_scanned_without_false_finding
     (repo.path / "bom.json").write_bytes(b"\xef\xbb\xbf" + (repo.path / "report.json")
                                          .read_bytes())
     repo.write("teed.json", (repo.path / "report.json").read_text() + "check: 1 error\n")
+    repo.write("echoed.sarif", "Running secret-hygiene...\n" + sarif)
     repo.write("reformatted.json", json.dumps(json.loads((repo.path / "report.json")
                                                           .read_text()), indent=None))
     repo.commit("reports")

@@ -23,17 +23,22 @@ TEXT = re.compile(r'("(?:text|markdown)"\s*:\s*")((?:[^"\\\n]|\\.)*)"')
 
 def masked(text: str) -> str | None:
     """``text`` with its digests and rule texts blanked when it is one of our reports (a
-    leading BOM, whitespace and text after the report allowed); None for any other text."""
-    body = text.lstrip("\ufeff \t\r\n")
-    if not body.startswith("{") or OWN_NAME not in text:
+    BOM, whitespace or lines of other text before it - `echo ...; cat report.json` - and text
+    after it allowed); None for any other text."""
+    if OWN_NAME not in text:
         return None
+    start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
+    if not text.startswith("{", start):
+        start = text.find("\n{") + 1  # the report starts on a later line
+        if start == 0:
+            return None
     try:
-        document, end = json.JSONDecoder().raw_decode(body)
+        document, end = json.JSONDecoder().raw_decode(text, start)
     except (ValueError, RecursionError):
         return None
     if not _ours(document):
         return None
-    start = len(text) - len(body)
+    end -= start
     report = DIGEST.sub(lambda m: f'{m.group(1)}{"0" * len(m.group(2))}"', text[start:start + end])
     report = TEXT.sub(_blank_rule_text, report)
     return text[:start] + report + text[start + end:]
