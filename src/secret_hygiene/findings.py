@@ -114,18 +114,18 @@ class _Redaction:
 
 
 def escaped_forms(value: str) -> set[str]:
-    """How the reports may write ``value`` when it is part of a file name: percent-encoded
-    (SARIF URIs, GitHub annotation properties), XML-escaped (JUnit), JSON-escaped. Scrubbing
-    runs on the rendered report, so these forms are scrubbed too."""
+    """How the reports may write ``value`` when it is part of a file name, by the renderers'
+    own escaping: SARIF URIs, GitHub annotations, JUnit XML, JSON. Scrubbing runs on the
+    rendered report, so these forms are scrubbed too."""
     from urllib.parse import quote
+    from xml.sax.saxutils import escape
 
-    raw = value.encode("utf-8", "surrogateescape")
-    xml_text = value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    xml_attribute = xml_text.replace('"', "&quot;").replace("\n", "&#10;") \
-        .replace("\r", "&#13;").replace("\t", "&#09;")
-    github = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-    forms = {quote(raw, safe="/"), quote(raw, safe=""), xml_text, xml_attribute, github,
-             github.replace(":", "%3A").replace(",", "%2C"),
+    from .report.github import annotation_data, annotation_property
+    from .report.sarif import artifact_uri
+
+    forms = {artifact_uri(value), quote(value.encode("utf-8", "surrogateescape"), safe=""),
+             annotation_data(value), annotation_property(value), escape(value),
+             escape(value, {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#09;"}),
              json.dumps(value, ensure_ascii=False)[1:-1], json.dumps(value)[1:-1]}
     forms.discard(value)
     return forms

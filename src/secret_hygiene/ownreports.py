@@ -15,7 +15,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-OWN_NAME = '"secret-hygiene"'
+NAME = "secret-hygiene"
 DIGEST = re.compile(r'("(?:sha256|sha|fingerprint|secretHygiene/v1|first_commit|commit)"'
                     r'\s*:\s*")([0-9a-f]{16,64})"')
 TEXT = re.compile(r'("(?:text|markdown)"\s*:\s*")((?:[^"\\\n]|\\.)*)"')
@@ -25,7 +25,7 @@ def masked(text: str) -> str | None:
     """``text`` with its digests and rule texts blanked when it is one of our reports (a
     BOM, whitespace or lines of other text before it - `echo ...; cat report.json` - and text
     after it allowed); None for any other text."""
-    if OWN_NAME not in text:
+    if f'"{NAME}"' not in text:
         return None
     start = len(text) - len(text.lstrip("\ufeff \t\r\n"))
     if not text.startswith("{", start):
@@ -38,16 +38,15 @@ def masked(text: str) -> str | None:
         return None
     if not _ours(document):
         return None
-    end -= start
-    report = DIGEST.sub(lambda m: f'{m.group(1)}{"0" * len(m.group(2))}"', text[start:start + end])
+    report = DIGEST.sub(lambda m: f'{m.group(1)}{"0" * len(m.group(2))}"', text[start:end])
     report = TEXT.sub(_blank_rule_text, report)
-    return text[:start] + report + text[start + end:]
+    return text[:start] + report + text[end:]
 
 
 def _ours(document: Any) -> bool:
     if not isinstance(document, dict):
         return False
-    if document.get("tool") == "secret-hygiene" and isinstance(document.get("findings"), list):
+    if document.get("tool") == NAME and isinstance(document.get("findings"), list):
         return True
     runs = document.get("runs")
     if isinstance(runs, list) and runs and all(_named(_field(run, "tool", "driver"))
@@ -64,7 +63,7 @@ def _field(document: object, *keys: str) -> object:
 
 
 def _named(part: object) -> bool:
-    return isinstance(part, dict) and part.get("name") == "secret-hygiene"
+    return isinstance(part, dict) and part.get("name") == NAME
 
 
 def _blank_rule_text(match: re.Match[str]) -> str:

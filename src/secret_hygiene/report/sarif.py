@@ -42,7 +42,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "properties": {"severity": finding.severity.label, "hint": finding.hint},
         }
         if finding.path is not None:
-            physical: dict[str, Any] = {"artifactLocation": {"uri": _uri(finding.path),
+            physical: dict[str, Any] = {"artifactLocation": {"uri": artifact_uri(finding.path),
                                                              "uriBaseId": "%SRCROOT%"}}
             if finding.line is not None:
                 region: dict[str, Any] = {"startLine": finding.line}
@@ -59,7 +59,7 @@ def as_dict(report: Report) -> dict[str, Any]:
     notifications = [
         {"level": "error" if s.incomplete else "note",
          "message": {"text": f"skipped {s.path}: {s.reason}"},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": _uri(s.path),
+         "locations": [{"physicalLocation": {"artifactLocation": {"uri": artifact_uri(s.path),
                                                                   "uriBaseId": "%SRCROOT%"}}}]}
         for s in report.skipped
     ] + [{"level": "error", "message": {"text": e}} for e in report.errors]
@@ -81,7 +81,7 @@ def as_dict(report: Report) -> dict[str, Any]:
             "runs": [run]}
 
 
-def _uri(path: str) -> str:
+def artifact_uri(path: str) -> str:
     """A relative URI reference for a repository path (spaces, `#`, `%`, control and
     non-ASCII characters percent-encoded as UTF-8; undecodable bytes as themselves)."""
     return quote(path.encode("utf-8", "surrogateescape"), safe="/")

@@ -402,7 +402,8 @@ def _process(ds: _DetectSecrets, path: str, content: list[str]) -> list[Any]:
     """
     plugins = ds.get_plugins()
     if ds.prefilter is not None:
-        candidates = [(number, [p for p in plugins if type(p).__name__ in names])
+        named = [(type(plugin).__name__, plugin) for plugin in plugins]
+        candidates = [(number, [plugin for name, plugin in named if name in names])
                       for number, names in ds.prefilter.candidate_plugins(content, path).items()]
     else:
         candidates = [(number, plugins) for number in range(1, len(content) + 1)]
